@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { Principal } from '../../identity/principal.js';
+import type { IdentityRegistry } from '../../identity/registry.js';
+import type { KeyService } from '../../kms/service.js';
+import { handleKmsJson, jsonError, type JsonReply } from '../kms-json/handler.js';
+import { handleSts, stsError, type XmlReply } from '../sts/handler.js';
+import { AuthError, parseAuthorization, verifySignature, type RawRequest } from './sigv4.js';
+
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+  tls?: { cert: string; key: string };
+  maxBodyBytes: number;
+  kms: KeyService;
+  identities: IdentityRegistry;
+  log: Logger;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+type Protocol = 'kms-json' | 'sts-query' | 'unknown';
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) {
+      req.resume();
+      reject(new BodyTooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.destroy();
+        reject(new BodyTooLarge());
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function protocolOf(req: http.IncomingMessage): Protocol {
+  const target = req.headers['x-amz-target'];
+  if (typeof target === 'string' && target.startsWith('TrentService.')) return 'kms-json';
+  const type = req.headers['content-type'] ?? '';
+  if (req.method === 'POST' && type.startsWith('application/x-www-form-urlencoded')) return 'sts-query';
+  if (typeof target === 'string') return 'kms-json';
+  return 'unknown';
+}
+
+const AUTH_ERRORS: Record<AuthError['code'], { json: string; query: string; queryStatus: number }> = {
+  'missing-auth': { json: 'MissingAuthenticationTokenException', query: 'MissingAuthenticationToken', queryStatus: 403 },
+  'incomplete-signature': { json: 'IncompleteSignatureException', query: 'IncompleteSignature', queryStatus: 400 },
+  'unknown-access-key': { json: 'UnrecognizedClientException', query: 'InvalidClientTokenId', queryStatus: 403 },
+  'signature-mismatch': { json: 'InvalidSignatureException', query: 'SignatureDoesNotMatch', queryStatus: 403 },
+  'signature-expired': { json: 'InvalidSignatureException', query: 'SignatureDoesNotMatch', queryStatus: 403 },
+};
+
+/**
+ * The one port every protocol shares. Per request: request id → our own paths (/healthz) → body
+ * (bounded) → SigV4 → the protocol adapter → one log line. Nothing here knows about keys.
+ */
+export function startHttpServer(options: HttpServerOptions): Promise<RunningServer> {
+  const { log } = options;
+
+  async function authenticate(raw: RawRequest): Promise<{ principal: Principal; region: string; service: string }> {
+    const info = parseAuthorization(raw);
+    const identity = await options.identities.lookup(info.accessKeyId);
+    if (!identity) throw new AuthError('unknown-access-key', 'The security token included in the request is invalid.');
+    await verifySignature(raw, info, identity.secretAccessKey, Date.now());
+    return { principal: { ...identity.principal, accessKeyId: info.accessKeyId }, region: info.region, service: info.service };
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    const requestId = randomUUID();
+    let principalArn: string | undefined;
+    let reply: (JsonReply | XmlReply) & { cause?: unknown };
+    let contentType = 'application/x-amz-json-1.1';
+    const path = (req.url ?? '/').split('?')[0];
+
+    if (req.method === 'GET' && path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
+    const protocol = protocolOf(req);
+    try {
+      const body = await readBody(req, options.maxBodyBytes);
+      const raw: RawRequest = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body };
+      if (protocol === 'unknown') {
+        reply = jsonError(400, 'UnknownOperationException', 'No service handles this request: send an X-Amz-Target header (KMS JSON) or a form-encoded Action (STS).');
+      } else {
+        const { principal, region } = await authenticate(raw);
+        principalArn = principal.arn;
+        const secure = 'encrypted' in req.socket && Boolean((req.socket as { encrypted?: boolean }).encrypted);
+        if (protocol === 'kms-json') {
+          reply = await handleKmsJson(
+            options.kms,
+            {
+              principal,
+              region,
+              requestId,
+              sourceIp: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
+              userAgent: String(req.headers['user-agent'] ?? ''),
+              secureTransport: secure,
+              time: Date.now(),
+            },
+            String(req.headers['x-amz-target']),
+            body,
+          );
+        } else {
+          contentType = 'text/xml';
+          reply = handleSts(principal, body, requestId);
+        }
+      }
+    } catch (e) {
+      if (e instanceof BodyTooLarge) {
+        reply = protocol === 'sts-query'
+          ? stsError(413, 'RequestEntityTooLarge', `Request body larger than ${options.maxBodyBytes} bytes`, requestId)
+          : jsonError(413, 'RequestEntityTooLargeException', `Request body larger than ${options.maxBodyBytes} bytes`);
+      } else if (e instanceof AuthError) {
+        const mapped = AUTH_ERRORS[e.code];
+        if (protocol === 'sts-query') {
+          contentType = 'text/xml';
+          reply = stsError(mapped.queryStatus, mapped.query, e.message, requestId);
+        } else reply = jsonError(400, mapped.json, e.message);
+      } else {
+        reply = { ...jsonError(500, 'InternalFailure', 'An internal error occurred.'), cause: e };
+      }
+    }
+    res.writeHead(reply.status, {
+      'content-type': contentType,
+      'x-amzn-requestid': requestId,
+      'content-length': Buffer.byteLength(reply.body),
+    });
+    res.end(reply.body);
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const line = { reqId: requestId, principal: principalArn, operation: reply.operation, status: reply.status, ms: Math.round(ms * 100) / 100, ...(reply.errorType ? { error: reply.errorType } : {}) };
+    if (reply.cause) log.error({ ...line, err: reply.cause }, 'request failed');
+    else log.info(line, 'request');
+  }
+
+  const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    handle(req, res).catch((e) => {
+      log.error({ err: e }, 'unhandled request failure');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end('{"__type":"InternalFailure","message":"An internal error occurred."}');
+    });
+  };
+  const server = options.tls
+    ? https.createServer({ cert: readFileSync(options.tls.cert), key: readFileSync(options.tls.key) }, listener)
+    : http.createServer(listener);
+  server.keepAliveTimeout = 65_000;
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      const { port } = server.address() as AddressInfo;
+      const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+      resolve({
+        url: `${options.tls ? 'https' : 'http'}://${host}:${port}`,
+        port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeIdleConnections();
+          }),
+      });
+    });
+  });
+}
