@@ -1,6 +1,7 @@
 // A FIFO of received chunks that hands out exact byte counts as views, so segments are assembled
 // without copying (one copy only for the 44-byte header and a 16-byte tag split across chunks).
 
+/** The bytes received but not yet consumed, as a queue of chunks. */
 export interface ByteQueue {
   readonly length: number;
   push(chunk: Buffer): void;
@@ -12,6 +13,7 @@ export interface ByteQueue {
   peek(): number;
 }
 
+/** An empty queue. */
 export function byteQueue(): ByteQueue {
   let chunks: Buffer[] = [];
   let head = 0;

@@ -16,16 +16,18 @@ export type SegmentKey = KeyObject;
 const DATA_KEY_LENGTH = 32;
 const SEGMENT_KEY_LABEL = Buffer.from('opencmk/v1/object-stream/segment-key\u0000', 'utf8');
 
+/** Throws `object-stream-invalid-argument` unless the data key is a 32-byte Buffer. */
 export function checkDataKey(dataKey: PlaintextDataKey): void {
   /* Precondition: the data key is 32 bytes. */
   needs(Buffer.isBuffer(dataKey) && dataKey.length === DATA_KEY_LENGTH, invalidArgument('data key must be 32 bytes'));
 }
 
+/** A non-empty string without lone surrogates (which UTF-8 would turn into U+FFFD, so two contexts could collide). */
 export function isWellFormedContext(context: unknown): context is string {
-  // A lone surrogate would encode as U+FFFD and collide with another string; refuse it instead.
   return typeof context === 'string' && context.length > 0 && Buffer.from(context, 'utf8').toString('utf8') === context;
 }
 
+/** Throws `object-stream-invalid-argument` unless the context is well formed. */
 export function checkContext(context: string): void {
   /* Precondition: the context is a non-empty, well-formed Unicode string. */
   needs(isWellFormedContext(context), invalidArgument('context must be a non-empty, well-formed Unicode string'));
@@ -41,6 +43,7 @@ export function importDataKey(dataKey: PlaintextDataKey): KeyObject {
   return createSecretKey(dataKey);
 }
 
+/** header = u8(0x01) ‖ u32(S) ‖ salt[32] ‖ prefix[7], from the 39 fresh random bytes. */
 export function encodeHeader(segmentSize: number, fresh: Buffer): Buffer {
   const header = Buffer.alloc(HEADER_LENGTH);
   header[0] = STREAM_VERSION;

@@ -83,17 +83,25 @@ export function encryptStream(params: StreamParams): Transform {
       received += chunk.length;
       // SP 800-38D §8.2.1: the u32 index must not wrap, so refuse input before it could.
       if (received > limit) return callback(new ObjectStreamError('object-stream-too-large'));
-      sendHeader();
-      pending.push(chunk);
-      // A full segment is sealed with flag 0 only once a later byte proves it is not the last.
-      while (pending.length > segmentSize) seal(segmentSize, false);
+      try {
+        sendHeader();
+        pending.push(chunk);
+        // A full segment is sealed with flag 0 only once a later byte proves it is not the last.
+        while (pending.length > segmentSize) seal(segmentSize, false);
+      } catch (error) {
+        return callback(error as Error);
+      }
       callback();
     },
     flush(callback: TransformCallback) {
-      sendHeader();
-      seal(pending.length, true);
-      /* Postcondition: the encryptor writes exactly ciphertextLength(plaintext length, segment size) bytes. */
-      needs(written === ciphertextLength(received, segmentSize), 'formats/object-stream: wrote the wrong number of bytes');
+      try {
+        sendHeader();
+        seal(pending.length, true);
+        /* Postcondition: the encryptor writes exactly ciphertextLength(plaintext length, segment size) bytes. */
+        needs(written === ciphertextLength(received, segmentSize), 'formats/object-stream: wrote the wrong number of bytes');
+      } catch (error) {
+        return callback(error as Error);
+      }
       callback();
     },
   });

@@ -20,6 +20,7 @@ export const MAX_SEGMENTS = 2 ** 32;
 /** At most 2^48 plaintext bytes per stream, whatever the segment size (§3.3). */
 export const MAX_PLAINTEXT_LENGTH = 2 ** 48;
 
+/** Where the 32-byte salt and the 7-byte nonce prefix sit in the header. */
 export const SALT_OFFSET = 5;
 export const SALT_LENGTH = 32;
 export const PREFIX_OFFSET = 37;
@@ -42,10 +43,12 @@ export interface CiphertextRange {
   end: number;
 }
 
+/** True for an integer segment size from 16 KiB to 4 MiB. */
 export function isValidSegmentSize(segmentSize: number): boolean {
   return Number.isInteger(segmentSize) && segmentSize >= MIN_SEGMENT_SIZE && segmentSize <= MAX_SEGMENT_SIZE;
 }
 
+/** Throws `object-stream-invalid-argument` unless the segment size is valid. */
 export function checkSegmentSize(segmentSize: number): void {
   /* Precondition: the segment size is an integer from 16 KiB to 4 MiB. */
   needs(isValidSegmentSize(segmentSize), invalidArgument('segment size must be an integer from 16384 to 4194304'));
@@ -56,6 +59,7 @@ export function maxPlaintextLength(segmentSize: number): number {
   return Math.min(MAX_PLAINTEXT_LENGTH, MAX_SEGMENTS * segmentSize);
 }
 
+/** Throws `object-stream-invalid-argument` unless 0 ≤ L ≤ maxPlaintextLength(S). */
 export function checkPlaintextLength(plaintextLength: number, segmentSize: number): void {
   /* Precondition: the plaintext length is an integer from 0 to the maximum for its segment size. */
   needs(
@@ -64,6 +68,7 @@ export function checkPlaintextLength(plaintextLength: number, segmentSize: numbe
   );
 }
 
+/** Throws `object-stream-invalid-argument` unless the range lies inside the plaintext. */
 export function checkRange(range: PlaintextRange, plaintextLength: number): void {
   /* Precondition: a range lies inside the plaintext, 0 <= start <= end < plaintext length. */
   needs(
@@ -76,8 +81,10 @@ export function checkRange(range: PlaintextRange, plaintextLength: number): void
   );
 }
 
-// Integer division without floating-point rounding: L ≤ 2^48 and S ≤ 2^22 are exact doubles, and
-// so are L % S and the exact quotient (L - L % S) / S.
+/**
+ * ⌊offset / S⌋ without floating-point rounding: offset ≤ 2^48 and S ≤ 2^22 are exact doubles, and
+ * so are offset % S and the exact quotient (offset − offset % S) / S.
+ */
 export function segmentIndexOf(offset: number, segmentSize: number): number {
   return (offset - (offset % segmentSize)) / segmentSize;
 }
