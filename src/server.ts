@@ -10,6 +10,7 @@ import { keyFileRootOfTrust } from './store/root-of-trust/key-file.js';
 import { createSqliteStores } from './store/sqlite/index.js';
 import type { RootOfTrust, Stores } from './store/types.js';
 import { startHttpServer, type RunningServer } from './wire/http/server.js';
+import { handleKmsJson } from './wire/kms-json/handler.js';
 
 /** The account and principal a fresh data directory gets when the config declares none. */
 export const BOOTSTRAP_ACCOUNT = '000000000000';
@@ -75,7 +76,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
       port: config.server.port,
       ...(config.server.tls ? { tls: config.server.tls } : {}),
       maxBodyBytes: config.server.maxBodyBytes,
-      kms,
+      jsonServices: [{ targetPrefix: 'TrentService.', handle: (call, target, body) => handleKmsJson(kms, call, target, body) }],
       identities: opened.identities,
       log,
     });

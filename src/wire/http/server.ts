@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Principal } from '../../identity/principal.js';
 import type { IdentityRegistry } from '../../identity/registry.js';
-import type { KeyService } from '../../kms/service.js';
-import { handleKmsJson, jsonError, type JsonReply } from '../kms-json/handler.js';
+import type { KmsRequest } from '../../kms/context.js';
+import { jsonError, type JsonReply } from '../kms-json/handler.js';
 import { handleSts, stsError, type XmlReply } from '../sts/handler.js';
 import { AuthError, parseAuthorization, verifySignature, type RawRequest } from './sigv4.js';
 
@@ -16,7 +16,8 @@ export interface HttpServerOptions {
   port: number;
   tls?: { cert: string; key: string };
   maxBodyBytes: number;
-  kms: KeyService;
+  /** JSON 1.1 services by `X-Amz-Target` prefix (`TrentService.` for KMS, CloudTrail's later). */
+  jsonServices: JsonService[];
   identities: IdentityRegistry;
   log: Logger;
 }
@@ -27,7 +28,15 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-type Protocol = 'kms-json' | 'sts-query' | 'unknown';
+/** Who is calling and how: what every JSON service receives with the call. */
+export type CallContext = KmsRequest;
+
+export interface JsonService {
+  targetPrefix: string;
+  handle(call: CallContext, target: string, body: Buffer): Promise<JsonReply>;
+}
+
+type Protocol = 'json' | 'sts-query' | 'unknown';
 
 class BodyTooLarge extends Error {}
 
@@ -54,11 +63,9 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 function protocolOf(req: http.IncomingMessage): Protocol {
-  const target = req.headers['x-amz-target'];
-  if (typeof target === 'string' && target.startsWith('TrentService.')) return 'kms-json';
+  if (typeof req.headers['x-amz-target'] === 'string') return 'json';
   const type = req.headers['content-type'] ?? '';
   if (req.method === 'POST' && type.startsWith('application/x-www-form-urlencoded')) return 'sts-query';
-  if (typeof target === 'string') return 'kms-json';
   return 'unknown';
 }
 
@@ -107,21 +114,19 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningServ
         const { principal, region } = await authenticate(raw);
         principalArn = principal.arn;
         const secure = 'encrypted' in req.socket && Boolean((req.socket as { encrypted?: boolean }).encrypted);
-        if (protocol === 'kms-json') {
-          reply = await handleKmsJson(
-            options.kms,
-            {
-              principal,
-              region,
-              requestId,
-              sourceIp: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
-              userAgent: String(req.headers['user-agent'] ?? ''),
-              secureTransport: secure,
-              time: Date.now(),
-            },
-            String(req.headers['x-amz-target']),
-            body,
-          );
+        if (protocol === 'json') {
+          const target = String(req.headers['x-amz-target']);
+          const service = options.jsonServices.find((s) => target.startsWith(s.targetPrefix));
+          const call: CallContext = {
+            principal,
+            region,
+            requestId,
+            sourceIp: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
+            userAgent: String(req.headers['user-agent'] ?? ''),
+            secureTransport: secure,
+            time: Date.now(),
+          };
+          reply = service ? await service.handle(call, target, body) : jsonError(400, 'UnknownOperationException', undefined, target);
         } else {
           contentType = 'text/xml';
           reply = handleSts(principal, body, requestId);
