@@ -42,7 +42,7 @@ export function compileCondition(value: unknown, path: string, variables: boolea
     const isNull = lower === 'null';
     const spec = OPERATORS.get(lower);
     if (!isNull && spec === undefined) throw malformed(`${path}: unknown operator "${operator}"`);
-    // IAM: "You can add IfExists to the end of any condition operator name except the Null condition".
+    // IAM condition operators, ...IfExists: every operator takes the suffix except Null.
     if (isNull && ifExists) throw malformed(`${path}: "${operator}" is not allowed; Null takes no IfExists`);
     const opPath = `${path}.${operator}`;
     if (!isObject(block)) throw malformed(`${opPath}: must be an object of condition keys`);
@@ -94,7 +94,7 @@ function entryHolds(e: ConditionEntry, st: EvalState): boolean {
   }
   // IAM set operators: for an empty data set (missing key, empty list, empty string)
   // ForAllValues is true and ForAnyValue is false; ...IfExists makes a missing key true.
-  if (absent || raw === '') return e.ifExists;
+  if (absent || raw === '') return e.ifExists || e.set === 'all';
   if (typeof raw === 'string') return e.test(raw, st) !== e.negated;
   if (e.set === 'all') {
     for (const v of raw!) if (e.test(v, st) === e.negated) return false;

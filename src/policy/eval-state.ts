@@ -5,8 +5,8 @@ export function newEvalState(req: AuthorizationRequest): EvalState {
 }
 
 /**
- * The request's value for a condition key. IAM: "Context key names are not case-sensitive"
- * (IAM User Guide, reference_policies_elements_condition). The exact spelling is tried first so
+ * The request's value for a condition key. Key names compare without regard to case (IAM User
+ * Guide, reference_policies_elements_condition). The exact spelling is tried first so
  * the common case costs one property read; the lower-cased map is built once per request.
  */
 export function contextValue(st: EvalState, key: string, lowerKey: string): ContextValue {

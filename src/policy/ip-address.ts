@@ -66,9 +66,8 @@ export function parseIp(s: string): Uint8Array | undefined {
 }
 
 /**
- * IAM IP address operators: "standard CIDR format (for example, 203.0.113.0/24 or
- * 2001:DB8:1234:5678::/64). If you specify an IP address without the associated routing prefix,
- * IAM uses the default prefix value of /32" (for IPv6, the whole address: /128).
+ * IAM IP address operators take CIDR blocks, IPv4 or IPv6; an address written without a prefix
+ * is a single address (/32, and /128 for IPv6) (IAM User Guide, condition operators).
  */
 export function parseCidr(s: string): Cidr | undefined {
   const slash = s.indexOf('/');

@@ -10,7 +10,7 @@ type Compile = (values: readonly string[], path: string, variables: boolean) => 
 
 export interface OperatorSpec {
   readonly name: string;
-  /** Negated operators are the negation of their positive twin (IAM: "negated matching operators"). */
+  /** A negated operator is the negation of its positive twin, so several values AND (IAM condition logic). */
   readonly negated: boolean;
   readonly compile: Compile;
 }
@@ -26,8 +26,8 @@ const EPOCH = /^\d+(?:\.\d+)?$/;
 const W3C_DATE = /^(\d{4})-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:?\d{2})?)?)?$/;
 
 /**
- * IAM date operators take "one of the W3C implementations of the ISO 8601 date formats or epoch
- * (UNIX) time". Returns milliseconds since the epoch. A time without a zone is read as UTC.
+ * IAM date operators take W3C-profile ISO 8601 dates or epoch seconds (IAM User Guide,
+ * condition operators). Returns milliseconds since the epoch. A time without a zone is read as UTC.
  */
 export function parseDate(s: string): number | undefined {
   if (EPOCH.test(s)) return Number(s) * 1000;
@@ -147,7 +147,7 @@ const bool: Compile = (values, path, variables) => {
   };
 };
 
-/** IAM: BinaryEquals "compares the value of the specified key byte for byte against a base-64 encoded representation". */
+/** IAM condition operators, binary: the policy holds base64 text; the decoded bytes are compared. */
 const binary: Compile = (values, path) => {
   const policy = values.map((v) => {
     if (!BASE64.test(v)) throw malformed(`${path}: "${v}" is not base64`);
@@ -198,7 +198,7 @@ const SPECS: readonly OperatorSpec[] = [
   { name: 'BinaryEquals', negated: false, compile: binary },
   { name: 'IpAddress', negated: false, compile: ipAddress },
   { name: 'NotIpAddress', negated: true, compile: ipAddress },
-  // IAM: "The ArnEquals and ArnLike condition operators behave identically" (and so do the negations).
+  // IAM condition operators, ARN: ArnEquals and ArnLike are the same operator (as are their negations).
   { name: 'ArnEquals', negated: false, compile: arnLike },
   { name: 'ArnLike', negated: false, compile: arnLike },
   { name: 'ArnNotEquals', negated: true, compile: arnLike },

@@ -38,8 +38,8 @@ function statement(raw: unknown, path: string, index: number, variables: boolean
   if (sid !== undefined && typeof sid !== 'string') throw malformed(`${path}.Sid: must be a string`);
   if (effect === undefined) throw malformed(`${path}.Effect: is required`);
   if (effect !== 'Allow' && effect !== 'Deny') throw malformed(`${path}.Effect: must be "Allow" or "Deny"`);
-  // IAM User Guide, reference_policies_elements_notprincipal: "NotPrincipal must be used with
-  // "Effect":"Deny". Using it with "Effect":"Allow" is not supported."
+  // IAM User Guide, reference_policies_elements_notprincipal: NotPrincipal is supported only in
+  // Deny statements.
   if ('NotPrincipal' in raw && effect === 'Allow') {
     throw malformed(`${path}.NotPrincipal: is only supported with "Effect": "Deny"`);
   }

@@ -49,7 +49,7 @@ export function compilePrincipal(value: unknown, path: string, negated: boolean)
           accounts.add(root[1]!);
           continue;
         }
-        // IAM: "You cannot use a wildcard to match part of a principal name or ARN."
+        // IAM Principal element: wildcards may not stand for part of a principal ARN.
         if (/[*?]/.test(p)) throw malformed(`${path}.AWS: wildcards are not allowed in principal "${p}"`);
         const m = IAM_ARN.exec(p);
         if (m !== null) {

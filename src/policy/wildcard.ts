@@ -82,8 +82,8 @@ export function splitArn(arn: string): readonly string[] | undefined {
 }
 
 /**
- * IAM ARN operators: "Each of the six colon-delimited components of the ARN is checked
- * separately" (IAM User Guide, reference_policies_elements_condition_operators, ARN operators).
+ * IAM ARN operators match each of the six colon-separated ARN components on its own, so a
+ * wildcard never spans a colon (IAM User Guide, reference_policies_elements_condition_operators).
  * A pattern with fewer than six components matches nothing.
  */
 export function compileArnTokens(tokens: readonly PatternToken[]): Matcher {
