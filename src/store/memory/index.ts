@@ -54,6 +54,8 @@ export function createMemoryStores(): Stores {
       },
       async rotate(key, material) {
         checkRevision(key);
+        // Both halves or neither: refuse before changing the key, as the SQL drivers' transaction does.
+        if (materials.get(key.id)!.some((m) => m.version === material.version)) throw new DuplicateError(`material ${key.id}/${material.version}`);
         keys.set(key.id, clone(key));
         materials.get(key.id)!.push(cloneMaterial(material));
       },

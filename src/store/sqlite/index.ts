@@ -208,7 +208,12 @@ export function createSqliteStores(path: string): Stores {
         updateKey(key);
       },
       async rotate(key, material) {
-        rotate(key, material);
+        try {
+          rotate(key, material);
+        } catch (e) {
+          if (isUnique(e)) throw new DuplicateError(`material ${key.id}/${material.version}`);
+          throw e;
+        }
       },
       async getMaterial(keyId, version) {
         const row = q.getMaterial.get(keyId, version);
