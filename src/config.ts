@@ -37,6 +37,14 @@ export const ConfigSchema = z
     kms: z
       .object({ schedulerIntervalSeconds: z.number().min(0.01).default(60) })
       .default({ schedulerIntervalSeconds: 60 }),
+    objects: z
+      .object({
+        /** Plaintext bytes per authenticated segment of new objects (docs/formats.md §3). */
+        segmentSize: z.number().int().min(16384).max(4194304).default(65536),
+        /** The longest a cached bucket key is used; any change to its KMS key drops it at once. */
+        bucketKeyTtlSeconds: z.number().min(0).default(60),
+      })
+      .default({ segmentSize: 65536, bucketKeyTtlSeconds: 60 }),
     logging: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info') }).default({ level: 'info' }),
     /** For tests only: shifts the key service's clock (rotation and deletion schedules), not SigV4's. */
     testing: z.object({ clockOffsetSeconds: z.number().default(0) }).default({ clockOffsetSeconds: 0 }),
@@ -73,6 +81,8 @@ const FIELDS: string[][] = [
   ['store'],
   ['rootOfTrust'],
   ['kms', 'schedulerIntervalSeconds'],
+  ['objects', 'segmentSize'],
+  ['objects', 'bucketKeyTtlSeconds'],
   ['logging', 'level'],
   ['testing', 'clockOffsetSeconds'],
 ];

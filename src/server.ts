@@ -11,6 +11,10 @@ import { createSqliteStores } from './store/sqlite/index.js';
 import type { RootOfTrust, Stores } from './store/types.js';
 import { startHttpServer, type RunningServer } from './wire/http/server.js';
 import { handleKmsJson } from './wire/kms-json/handler.js';
+import { createBucketKeyCache } from './objects/bucket-keys.js';
+import { createObjectKms } from './objects/kms-calls.js';
+import { createFsBlobStore } from './store/fs/blob-store.js';
+import { createS3Handler } from './wire/s3-xml/handler.js';
 
 /** The account and principal a fresh data directory gets when the config declares none. */
 export const BOOTSTRAP_ACCOUNT = '000000000000';
@@ -62,12 +66,32 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   const opened = openDataDir(config);
   await bootstrapCredentials(opened, log);
   const offset = config.testing.clockOffsetSeconds * 1000;
+  const bucketKeys = createBucketKeyCache(config.objects.bucketKeyTtlSeconds * 1000, Date.now);
   const kms = createKeyService({
     keys: opened.stores.keys,
     root: opened.root,
     clock: () => Date.now() + offset,
     random: (n) => randomBytes(n),
     uuid: randomUUID,
+    // A change to a key's policy, state or material ends every cached bucket key under it.
+    onKeyChange: (keyArn) => bucketKeys.forgetKey(keyArn),
+  });
+  const blobs = createFsBlobStore(join(opened.dataDir, 'blobs'));
+  const swept = await blobs.sweep(await opened.stores.objects.referencedBlobs());
+  if (swept > 0) log.info({ swept }, 'removed object bytes no object refers to (an interrupted write)');
+  const s3 = createS3Handler({
+    deps: {
+      meta: opened.stores.objects,
+      blobs,
+      kms: createObjectKms(kms),
+      root: opened.root,
+      bucketKeys,
+      clock: Date.now,
+      random: (n) => randomBytes(n),
+      segmentSize: config.objects.segmentSize,
+    },
+    identities: opened.identities,
+    maxXmlBytes: config.server.maxBodyBytes,
   });
   let http: RunningServer;
   try {
@@ -78,6 +102,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
       maxBodyBytes: config.server.maxBodyBytes,
       jsonServices: [{ targetPrefix: 'TrentService.', handle: (call, target, body) => handleKmsJson(kms, call, target, body) }],
       identities: opened.identities,
+      s3,
       log,
     });
   } catch (e) {

@@ -4,6 +4,8 @@
  * material: `wrapped` values are sealed by the RootOfTrust before they reach a store.
  */
 
+import type { ObjectMetaStore } from './object-types.js';
+
 export type KeyState = 'Enabled' | 'Disabled' | 'PendingDeletion' | 'PendingImport' | 'Unavailable';
 export type KeySpec =
   | 'SYMMETRIC_DEFAULT'
@@ -138,5 +140,136 @@ export interface RootOfTrust {
 export interface Stores {
   keys: KeyStore;
   credentials: CredentialStore;
+  objects: ObjectMetaStore;
+  close(): Promise<void>;
+}
+
+// ---- Audit trail (docs/audit.md) ----
+
+/** What LookupEvents can filter on, as store fields (one at a time, as CloudTrail). */
+export type AuditFilterField =
+  | 'eventId'
+  | 'eventName'
+  | 'readOnly'
+  | 'username'
+  | 'resourceType'
+  | 'resourceName'
+  | 'eventSource'
+  | 'accessKeyId';
+
+/** One recipient account's copy of a CloudTrail record, before the store chains it. */
+export interface AuditEventInput {
+  /** The account whose trail receives this copy (CloudTrail's recipientAccountId). */
+  accountId: string;
+  region: string;
+  eventId: string;
+  /** Epoch seconds: CloudTrail's eventTime has second precision. */
+  eventTime: number;
+  eventName: string;
+  eventSource: string;
+  readOnly: boolean;
+  username?: string;
+  accessKeyId?: string;
+  resources: { type: string; name: string }[];
+  /** The record as compact JSON without its `opencmkChain` member; the store chains and appends it. */
+  record: string;
+}
+
+/** A stored copy: its place in its (account, region) chain and its text exactly as delivered. */
+export interface AuditEvent extends Omit<AuditEventInput, 'record'> {
+  sequence: number;
+  /** Hex SHA-256 chain hash of this record (docs/audit.md §3). */
+  hash: string;
+  /** The record JSON with its `opencmkChain` member: what LookupEvents, log files and export show. */
+  text: string;
+}
+
+/** The end of one (account, region) chain and how far delivery has got. */
+export interface AuditChainHead {
+  accountId: string;
+  region: string;
+  sequence: number;
+  hash: string;
+  deliveredSequence: number;
+  deliveredHash: string;
+  /** Epoch seconds of the chain's first record. */
+  createdAt: number;
+}
+
+export interface AuditQuery {
+  accountId: string;
+  region: string;
+  filter?: { field: AuditFilterField; value: string };
+  /** Inclusive bounds, epoch seconds. */
+  startTime?: number;
+  endTime?: number;
+  limit: number;
+  /** Continue after this position (newest first: strictly older than it). */
+  after?: { eventTime: number; sequence: number };
+}
+
+/** A delivered log file, as its digest will list it. Times: epoch seconds, deliveredAt epoch ms. */
+export interface AuditLogFile {
+  accountId: string;
+  region: string;
+  key: string;
+  hashValue: string;
+  firstSequence: number;
+  lastSequence: number;
+  previousHash: string;
+  lastHash: string;
+  oldestEventTime: number;
+  newestEventTime: number;
+  deliveredAt: number;
+}
+
+/** A delivered, signed digest. startTime/endTime epoch ms. */
+export interface AuditDigest {
+  accountId: string;
+  region: string;
+  key: string;
+  startTime: number;
+  endTime: number;
+  hashValue: string;
+  signature: string;
+  /** The chain position the digest's log files reach. */
+  chainSequence: number;
+  chainHash: string;
+}
+
+export interface AuditSigningKey {
+  fingerprint: string;
+  publicKeyPem: string;
+  /** PKCS#8 DER private key sealed by the RootOfTrust (purpose `opencmk/v1/audit-signing-key`). */
+  sealedPrivateKey: Buffer;
+  createdAt: number;
+}
+
+/**
+ * The audit trail's storage. `append` chains each record to the previous one of its (account,
+ * region) and is durable when it resolves: the key service answers only after that.
+ */
+export interface AuditStore {
+  /** Chains and stores the events in one transaction (one fsync); all or none. */
+  append(events: AuditEventInput[]): Promise<void>;
+  /** Newest first (eventTime, then sequence, descending). */
+  lookup(query: AuditQuery): Promise<AuditEvent[]>;
+  /** Oldest first within one chain, from `since` (epoch s), after `afterSequence`. For export. */
+  scan(accountId: string, region: string, since: number, afterSequence: number, limit: number): Promise<AuditEvent[]>;
+  heads(): Promise<AuditChainHead[]>;
+  /** Events of one chain with sequence > afterSequence, ascending. For delivery. */
+  range(accountId: string, region: string, afterSequence: number, limit: number): Promise<AuditEvent[]>;
+  /** Records a delivered log file and moves the chain's delivered position to its end, atomically. */
+  addLogFile(file: AuditLogFile): Promise<void>;
+  /** Files of a chain delivered before `deliveredBefore` (epoch ms) that no digest lists yet, in order. */
+  undigestedLogFiles(accountId: string, region: string, deliveredBefore: number): Promise<AuditLogFile[]>;
+  /** Stores a digest and marks the files it lists as digested, atomically. */
+  addDigest(digest: AuditDigest, fileKeys: string[]): Promise<void>;
+  lastDigest(accountId: string, region: string): Promise<AuditDigest | undefined>;
+  /** DuplicateError when a key with that fingerprint exists. */
+  putSigningKey(key: AuditSigningKey): Promise<void>;
+  signingKeys(): Promise<AuditSigningKey[]>;
+  /** Deletes up to `limit` delivered events older than `before` (epoch s); returns how many. */
+  prune(before: number, limit: number): Promise<number>;
   close(): Promise<void>;
 }

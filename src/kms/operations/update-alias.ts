@@ -21,8 +21,10 @@ export const UpdateAlias = defineOperation({
     if (current) await ctx.key(current.id, { action: 'kms:UpdateAlias' });
     // AWS: the new target may not be pending deletion; the old one may.
     if (target.state === 'PendingDeletion') throw kmsError('invalid-state', `${target.arn} is pending deletion.`);
-    if (current && (current.keySpec !== target.keySpec || current.keyUsage !== target.keyUsage)) {
-      throw kmsError('validation', `Alias ${input.AliasName} must point to a key of the same key spec and key usage.`);
+    // AWS UpdateAlias: same type (symmetric, asymmetric or HMAC) and same key usage; the spec may differ.
+    const type = (spec: string) => (spec === 'SYMMETRIC_DEFAULT' ? 'symmetric' : spec.startsWith('HMAC_') ? 'HMAC' : 'asymmetric');
+    if (current && (type(current.keySpec) !== type(target.keySpec) || current.keyUsage !== target.keyUsage)) {
+      throw kmsError('validation', `Alias ${input.AliasName} must point to a key of the same type (symmetric, asymmetric or HMAC) and key usage.`);
     }
     await ctx.deps.keys.updateAlias({ ...alias, targetKeyId: target.id, updatedAt: ctx.deps.clock() });
     return {};

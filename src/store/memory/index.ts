@@ -8,6 +8,7 @@ import {
   type Page,
   type Stores,
 } from '../types.js';
+import { createMemoryObjectStore } from './objects.js';
 
 /** In-memory stores for unit tests. Same contract as the durable drivers, nothing survives. */
 export function createMemoryStores(): Stores {
@@ -111,6 +112,7 @@ export function createMemoryStores(): Stores {
         return [...credentials.values()].map(cloneCredential);
       },
     },
+    objects: createMemoryObjectStore(),
     async close() {},
   };
 }

@@ -9,6 +9,7 @@ import {
   type Page,
   type Stores,
 } from '../types.js';
+import { createSqliteObjectStore } from './objects.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS kms_keys (
@@ -266,6 +267,7 @@ export function createSqliteStores(path: string): Stores {
         return q.listCredentials.all().map(toCredential);
       },
     },
+    objects: createSqliteObjectStore(db),
     async close() {
       db.close();
     },

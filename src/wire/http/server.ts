@@ -4,12 +4,12 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { Principal } from '../../identity/principal.js';
 import type { IdentityRegistry } from '../../identity/registry.js';
 import type { KmsRequest } from '../../kms/context.js';
 import { jsonError, type JsonReply } from '../kms-json/handler.js';
 import { handleSts, stsError, type XmlReply } from '../sts/handler.js';
-import { AuthError, parseAuthorization, verifySignature, type RawRequest } from './sigv4.js';
+import { AuthError, authenticate, type RawRequest } from './sigv4.js';
+import type { S3Outcome } from '../s3-xml/handler.js';
 
 export interface HttpServerOptions {
   host: string;
@@ -18,6 +18,8 @@ export interface HttpServerOptions {
   maxBodyBytes: number;
   /** JSON 1.1 services by `X-Amz-Target` prefix (`TrentService.` for KMS, CloudTrail's later). */
   jsonServices: JsonService[];
+  /** The S3 REST API: every request that is neither JSON (X-Amz-Target) nor STS. */
+  s3?: (req: http.IncomingMessage, res: http.ServerResponse, base: Omit<CallContext, 'principal' | 'region'>) => Promise<S3Outcome>;
   identities: IdentityRegistry;
   log: Logger;
 }
@@ -84,14 +86,6 @@ const AUTH_ERRORS: Record<AuthError['code'], { json: string; query: string; quer
 export function startHttpServer(options: HttpServerOptions): Promise<RunningServer> {
   const { log } = options;
 
-  async function authenticate(raw: RawRequest): Promise<{ principal: Principal; region: string; service: string }> {
-    const info = parseAuthorization(raw);
-    const identity = await options.identities.lookup(info.accessKeyId);
-    if (!identity) throw new AuthError('unknown-access-key', 'The security token included in the request is invalid.');
-    await verifySignature(raw, info, identity.secretAccessKey, Date.now());
-    return { principal: { ...identity.principal, accessKeyId: info.accessKeyId }, region: info.region, service: info.service };
-  }
-
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
     const requestId = randomUUID();
@@ -105,13 +99,29 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningServ
       return;
     }
     const protocol = protocolOf(req);
+    if (protocol === 'unknown' && options.s3) {
+      // S3 streams its bodies (objects may be many GiB), so it reads the request itself.
+      const outcome = await options.s3(req, res, {
+        requestId,
+        sourceIp: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
+        userAgent: String(req.headers['user-agent'] ?? ''),
+        secureTransport: 'encrypted' in req.socket && Boolean((req.socket as { encrypted?: boolean }).encrypted),
+        time: Date.now(),
+      });
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const line = { reqId: requestId, principal: outcome.principal, operation: outcome.operation, status: outcome.status, ms: Math.round(ms * 100) / 100, ...(outcome.errorCode ? { error: outcome.errorCode } : {}) };
+      if (outcome.cause) log.error({ ...line, err: outcome.cause }, 'request failed');
+      else log.info(line, 'request');
+      return;
+    }
     try {
       const body = await readBody(req, options.maxBodyBytes);
       const raw: RawRequest = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body };
       if (protocol === 'unknown') {
         reply = jsonError(400, 'UnknownOperationException', 'No service handles this request: send an X-Amz-Target header (KMS JSON) or a form-encoded Action (STS).');
       } else {
-        const { principal, region } = await authenticate(raw);
+        const { principal, info } = await authenticate(raw, options.identities, Date.now());
+        const region = info.region;
         principalArn = principal.arn;
         const secure = 'encrypted' in req.socket && Boolean((req.socket as { encrypted?: boolean }).encrypted);
         if (protocol === 'json') {

@@ -2,6 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
+import type { Principal } from '../../identity/principal.js';
+import type { IdentityRegistry } from '../../identity/registry.js';
 
 /** Why a request failed authentication; each wire adapter turns the code into its own error. */
 export type AuthErrorCode = 'missing-auth' | 'incomplete-signature' | 'unknown-access-key' | 'signature-mismatch' | 'signature-expired';
@@ -166,3 +168,18 @@ export async function verifySignature(raw: RawRequest, info: SignedRequestInfo, 
 
 const signatureMismatch =
   'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
+
+export interface Authenticated {
+  principal: Principal;
+  info: SignedRequestInfo;
+  secretAccessKey: string;
+}
+
+/** Header-form SigV4: who signed the request, checked against the secret we hold for the key id. */
+export async function authenticate(raw: RawRequest, identities: IdentityRegistry, now: number): Promise<Authenticated> {
+  const info = parseAuthorization(raw);
+  const identity = await identities.lookup(info.accessKeyId);
+  if (!identity) throw new AuthError('unknown-access-key', 'The security token included in the request is invalid.');
+  await verifySignature(raw, info, identity.secretAccessKey, now);
+  return { principal: { ...identity.principal, accessKeyId: info.accessKeyId }, info, secretAccessKey: identity.secretAccessKey };
+}

@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+
+interface Entry {
+  keyArn: string;
+  plaintext: Buffer;
+  blob: Buffer;
+  expiresAt: number;
+}
+
+/**
+ * S3 Bucket Keys: a bucket-level key from KMS, one per requesting principal (as S3 keeps one per
+ * requester), from which each object's data key is derived, so most PUTs and GETs need no KMS call.
+ * An entry is used for at most `ttlMs` and is dropped the moment its KMS key's policy, state or
+ * material changes (`forgetKey`), so a revocation stops the next request, not the next TTL.
+ */
+export interface CachedBucketKey {
+  keyArn: string;
+  plaintext: Buffer;
+  blob: Buffer;
+}
+
+export interface BucketKeyCache {
+  /** The bucket key for new objects of (bucket, principal, requested KMS key), if cached and fresh. */
+  forWrite(bucket: string, principalArn: string, requestedKey: string): CachedBucketKey | undefined;
+  /** The plaintext of a stored bucket-key blob, if this principal unwrapped it (Decrypt) recently. */
+  forRead(bucket: string, principalArn: string, blob: Buffer): Buffer | undefined;
+  rememberWrite(bucket: string, principalArn: string, requestedKey: string, key: CachedBucketKey): void;
+  rememberRead(bucket: string, principalArn: string, key: CachedBucketKey): void;
+  /** Drops every entry under a KMS key: called when its policy, state or material changes. */
+  forgetKey(keyArn: string): void;
+  size(): number;
+}
+
+// Writes and reads are kept apart: a principal allowed GenerateDataKey but not Decrypt must not read
+// objects back through a bucket key it was given for writing.
+export function createBucketKeyCache(ttlMs: number, clock: () => number, capacity = 10_000): BucketKeyCache {
+  const writes = new Map<string, Entry>();
+  const reads = new Map<string, Entry>();
+  const blobId = (blob: Buffer) => createHash('sha256').update(blob).digest('base64');
+  const fresh = (map: Map<string, Entry>, id: string) => {
+    const entry = map.get(id);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= clock()) {
+      map.delete(id);
+      return undefined;
+    }
+    return entry;
+  };
+  const put = (map: Map<string, Entry>, id: string, key: CachedBucketKey) => {
+    if (map.size >= capacity) map.delete(map.keys().next().value!);
+    map.set(id, { ...key, expiresAt: clock() + ttlMs });
+  };
+  return {
+    forWrite(bucket, principalArn, requestedKey) {
+      const entry = fresh(writes, `${bucket}\0${principalArn}\0${requestedKey}`);
+      return entry && { keyArn: entry.keyArn, plaintext: entry.plaintext, blob: entry.blob };
+    },
+    forRead(bucket, principalArn, blob) {
+      return fresh(reads, `${bucket}\0${principalArn}\0${blobId(blob)}`)?.plaintext;
+    },
+    rememberWrite(bucket, principalArn, requestedKey, key) {
+      put(writes, `${bucket}\0${principalArn}\0${requestedKey}`, key);
+    },
+    rememberRead(bucket, principalArn, key) {
+      put(reads, `${bucket}\0${principalArn}\0${blobId(key.blob)}`, key);
+    },
+    forgetKey(keyArn) {
+      for (const map of [writes, reads]) {
+        for (const [id, entry] of map) if (entry.keyArn === keyArn) map.delete(id);
+      }
+    },
+    size: () => writes.size + reads.size,
+  };
+}

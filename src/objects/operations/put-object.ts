@@ -1,0 +1,76 @@
+import type { Readable } from 'node:stream';
+import type { ObjectEncryption, ObjectRecord } from '../../store/object-types.js';
+import { writeEncrypted, type BodyChecks } from '../body.js';
+import { ownedBucket } from '../buckets.js';
+import type { ObjectContext } from '../context.js';
+import { checkObjectKey, newEtag, sealChecksum, streamContext } from '../object-keys.js';
+import { newDataKey, resolveEncryption, type EncryptionRequest } from '../sse.js';
+
+/** S3's largest single PUT. */
+export const MAX_PUT_BYTES = 5 * 1024 ** 3;
+
+export interface PutObjectInput {
+  bucket: string;
+  key: string;
+  body: Readable;
+  contentType?: string;
+  headers: Record<string, string>;
+  metadata: Record<string, string>;
+  encryption: EncryptionRequest;
+  checks: BodyChecks;
+}
+
+export interface PutObjectOutput {
+  etag: string;
+  size: number;
+  encryption: ObjectEncryption;
+  checksum?: { algorithm: string; value: string };
+}
+
+/**
+ * PutObject: the data key comes first (so a refused key refuses the PUT before a byte is read),
+ * then the body is checked, encrypted and made durable, and only then does the object appear.
+ */
+export async function putObject(ctx: ObjectContext, input: PutObjectInput): Promise<PutObjectOutput> {
+  const bucket = await ownedBucket(ctx, input.bucket);
+  checkObjectKey(input.key);
+  const resolved = resolveEncryption(bucket, input.encryption);
+  const { dataKey, encryption } = await newDataKey(ctx, input.bucket, input.key, resolved);
+  try {
+    const written = await writeEncrypted(ctx, input.body, dataKey, streamContext(input.bucket, input.key, 1), { maxLength: MAX_PUT_BYTES, ...input.checks });
+    const now = ctx.deps.clock();
+    const etag = newEtag(ctx.deps.random);
+    const algorithm = input.checks.checksumAlgorithm;
+    const record: ObjectRecord = {
+      bucket: input.bucket,
+      key: input.key,
+      size: written.size,
+      etag,
+      lastModified: now,
+      ...(input.contentType !== undefined ? { contentType: input.contentType } : {}),
+      headers: input.headers,
+      metadata: input.metadata,
+      encryption,
+      segmentSize: ctx.deps.segmentSize,
+      parts: [{ partNumber: 1, blobId: written.blobId, size: written.size, etag, lastModified: now }],
+      ...(algorithm && written.checksum
+        ? { checksum: { algorithm, type: 'FULL_OBJECT' as const, sealed: sealChecksum(dataKey, written.checksum, `${input.bucket}/${input.key}`, ctx.deps.random(12)) } }
+        : {}),
+    };
+    const replaced = await ctx.deps.meta.putObject(record);
+    if (replaced) await freeBlobs(ctx, replaced.parts);
+    return {
+      etag,
+      size: written.size,
+      encryption,
+      ...(algorithm && written.checksum ? { checksum: { algorithm, value: written.checksum } } : {}),
+    };
+  } finally {
+    dataKey.fill(0);
+  }
+}
+
+/** Deletes blobs no record refers to any more; a failure only leaves an orphan for the start-up sweep. */
+export async function freeBlobs(ctx: ObjectContext, parts: readonly { blobId: string }[]): Promise<void> {
+  for (const part of parts) await ctx.deps.blobs.delete(part.blobId).catch(() => undefined);
+}
