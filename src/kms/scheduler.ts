@@ -16,7 +16,7 @@ export async function runDueWork(deps: KmsDeps, materials: MaterialCache): Promi
   for (const key of await deps.keys.listDue(now)) {
     try {
       if (key.state === 'PendingDeletion' && key.deletionAt !== undefined && key.deletionAt <= now) {
-        await deps.keys.deleteKey(key.id);
+        await deps.keys.deleteKey(key.id, key.revision);
         materials.forget(key.id);
         deps.onKeyChange?.(key.arn);
         deleted++;

@@ -4,7 +4,15 @@ import { z } from 'zod';
 // Member shapes shared by several operations, with AWS's constraints (botocore kms service model).
 export const KeyIdType = z.string().min(1).max(2048);
 export const Base64Blob = z.string();
-export const EncryptionContextType = z.record(z.string(), z.string()).optional();
+// AWS KMS bounds an encryption context at 8,192 bytes (keys and values, UTF-8); it must also fit
+// the u16 lengths of docs/formats.md §1.
+export const MAX_ENCRYPTION_CONTEXT_BYTES = 8192;
+export const EncryptionContextType = z
+  .record(z.string(), z.string())
+  .refine((c) => Object.entries(c).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0) <= MAX_ENCRYPTION_CONTEXT_BYTES, {
+    message: `Member must have a total size of at most ${MAX_ENCRYPTION_CONTEXT_BYTES} bytes`,
+  })
+  .optional();
 export const GrantTokenList = z.array(z.string().min(1).max(8192)).max(10).optional();
 export const EncryptionAlgorithmSpec = z.enum(['SYMMETRIC_DEFAULT', 'RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256', 'SM2PKE']).optional();
 export const DataKeySpec = z.enum(['AES_256', 'AES_128']).optional();

@@ -103,8 +103,11 @@ export interface KeyStore {
   rotate(key: KeyRecord, material: MaterialRecord): Promise<void>;
   getMaterial(keyId: string, version: number): Promise<MaterialRecord | undefined>;
   listMaterials(keyId: string): Promise<MaterialRecord[]>;
-  /** Erases the key, all its material and its aliases. */
-  deleteKey(keyId: string): Promise<void>;
+  /**
+   * Erases the key, all its material and its aliases. With `revision`, only if the stored key is still
+   * at that revision (else StaleRevisionError), so a change made meanwhile (a cancelled deletion) wins.
+   */
+  deleteKey(keyId: string, revision?: number): Promise<void>;
   /** Keys whose deletionAt or nextRotationAt is at or before `now`. */
   listDue(now: number): Promise<KeyRecord[]>;
 

@@ -12,9 +12,9 @@ export const DisableKey = defineOperation({
     const key = await ctx.key(input.KeyId, { action: 'kms:DisableKey' });
     requireNotPendingDeletion(key);
     if (key.state === 'Disabled') return {};
-    // A disabled key is not rotated (AWS "Rotating AWS KMS keys").
-    const { nextRotationAt: _, ...rest } = key;
-    await ctx.save({ ...rest, state: 'Disabled' });
+    // A disabled key is not rotated, but keeps its schedule: the scheduler skips keys that are not
+    // Enabled, and a key re-enabled after its date rotates at once (AWS "Rotating AWS KMS keys").
+    await ctx.save({ ...key, state: 'Disabled' });
     return {};
   },
 });

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { requireNotPendingDeletion } from '../key-states.js';
 import { defineOperation } from '../operation.js';
-import { nextRotation } from '../rotation.js';
 import { KeyIdType } from '../shapes.js';
 
 export const EnableKey = defineOperation({
@@ -13,14 +12,9 @@ export const EnableKey = defineOperation({
     const key = await ctx.key(input.KeyId, { action: 'kms:EnableKey' });
     requireNotPendingDeletion(key);
     if (key.state === 'Enabled') return {};
-    const enabled = { ...key, state: 'Enabled' as const };
-    // AWS: a key re-enabled after its rotation date passed rotates at once, so the schedule counts
-    // from the current material's creation, not from today.
-    if (enabled.rotationEnabled) {
-      const current = await ctx.deps.keys.getMaterial(key.id, key.currentMaterial);
-      enabled.nextRotationAt = nextRotation(enabled, current?.createdAt ?? ctx.deps.clock());
-    }
-    await ctx.save(enabled);
+    // The rotation schedule was kept while disabled: a date that passed meanwhile makes the next
+    // scheduler run rotate the key at once, as AWS does.
+    await ctx.save({ ...key, state: 'Enabled' });
     return {};
   },
 });

@@ -20,8 +20,8 @@ export const ScheduleKeyDeletion = defineOperation({
     });
     if (key.state === 'PendingDeletion') throw kmsError('invalid-state', `${key.arn} is pending deletion.`);
     const deletionAt = ctx.deps.clock() + days * DAY_MS;
-    const { nextRotationAt: _, ...rest } = key;
-    await ctx.save({ ...rest, state: 'PendingDeletion', deletionAt, pendingWindowInDays: days });
+    // The rotation schedule stays (not acted on while pending): cancelling restores it, as AWS does.
+    await ctx.save({ ...key, state: 'PendingDeletion', deletionAt, pendingWindowInDays: days });
     ctx.auditResponse = { keyId: key.arn, keyState: 'PendingDeletion', deletionDate: new Date(deletionAt).toISOString(), pendingWindowInDays: days };
     return { KeyId: key.arn, DeletionDate: deletionAt / 1000, KeyState: 'PendingDeletion', PendingWindowInDays: days };
   },

@@ -67,7 +67,8 @@ export function createMemoryStores(): Stores {
       async listMaterials(keyId) {
         return (materials.get(keyId) ?? []).map(cloneMaterial);
       },
-      async deleteKey(keyId) {
+      async deleteKey(keyId, revision) {
+        if (revision !== undefined && keys.get(keyId)?.revision !== revision) throw new StaleRevisionError(`key ${keyId}`);
         keys.delete(keyId);
         materials.delete(keyId);
         for (const [k, alias] of aliases) if (alias.targetKeyId === keyId) aliases.delete(k);

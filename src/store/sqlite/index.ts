@@ -129,6 +129,7 @@ export function createSqliteStores(path: string): Stores {
       'SELECT doc FROM kms_keys WHERE deletion_at <= ? UNION SELECT doc FROM kms_keys WHERE next_rotation_at <= ?',
     ),
     deleteKey: db.prepare('DELETE FROM kms_keys WHERE id = ?'),
+    getRevision: db.prepare<[string], { revision: number }>('SELECT revision FROM kms_keys WHERE id = ?'),
     insertMaterial: db.prepare(
       'INSERT INTO kms_materials (key_id, version, material_id, wrapped, created_at, rotation_type) VALUES (?, ?, ?, ?, ?, ?)',
     ),
@@ -175,7 +176,11 @@ export function createSqliteStores(path: string): Stores {
     updateKey(k);
     insertMaterial(m);
   });
-  const deleteKey = db.transaction((keyId: string) => {
+  const deleteKey = db.transaction((keyId: string, revision?: number) => {
+    if (revision !== undefined) {
+      const row = q.getRevision.get(keyId);
+      if (!row || row.revision !== revision) throw new StaleRevisionError(`key ${keyId}`);
+    }
     q.deleteAliasesOf.run(keyId);
     q.deleteMaterials.run(keyId);
     q.deleteKey.run(keyId);
@@ -223,8 +228,8 @@ export function createSqliteStores(path: string): Stores {
       async listMaterials(keyId) {
         return q.listMaterials.all(keyId).map(toMaterial);
       },
-      async deleteKey(keyId) {
-        deleteKey(keyId);
+      async deleteKey(keyId, revision) {
+        deleteKey(keyId, revision);
       },
       async listDue(now) {
         return q.listDue.all(now, now).map(parseKey);
