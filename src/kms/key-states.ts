@@ -25,21 +25,21 @@ export function requireNotPendingDeletion(key: KeyRecord): void {
 }
 
 /** Rotation settings: symmetric AWS_KMS keys only, not while disabled or pending deletion. */
-export function requireRotatable(key: KeyRecord): void {
-  requireSymmetric(key);
+export function requireRotatable(key: KeyRecord, operation: string): void {
+  requireSymmetric(key, operation);
   if (key.state === 'Disabled') throw kmsError('disabled', `${key.arn} is disabled.`);
   requireNotPendingDeletion(key);
 }
 
-export function requireSymmetric(key: KeyRecord): void {
+export function requireSymmetric(key: KeyRecord, operation: string): void {
   if (key.keySpec !== 'SYMMETRIC_DEFAULT') {
-    throw kmsError('unsupported-operation', `${key.arn} key usage is ${key.keyUsage} which is not valid for this operation.`);
+    throw kmsError('unsupported-operation', `${key.arn} key usage is ${key.keyUsage} which is not valid for ${operation}.`);
   }
 }
 
 /** Symmetric encryption operations need a SYMMETRIC_DEFAULT ENCRYPT_DECRYPT key. */
-export function requireSymmetricEncryption(key: KeyRecord): void {
+export function requireSymmetricEncryption(key: KeyRecord, operation: string): void {
   if (key.keySpec !== 'SYMMETRIC_DEFAULT' || key.keyUsage !== 'ENCRYPT_DECRYPT') {
-    throw kmsError('invalid-key-usage', `${key.arn} key usage is ${key.keyUsage} which is not valid for this operation.`);
+    throw kmsError('invalid-key-usage', `${key.arn} key usage is ${key.keyUsage} which is not valid for ${operation}.`);
   }
 }

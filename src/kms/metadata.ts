@@ -31,9 +31,6 @@ export function keyMetadata(key: KeyRecord, currentMaterialId?: string) {
     KeySpec: key.keySpec,
     ...algorithms(key),
     MultiRegion: false,
-    ...(key.pendingWindowInDays !== undefined && key.state === 'PendingDeletion'
-      ? { PendingDeletionWindowInDays: key.pendingWindowInDays }
-      : {}),
     ...(currentMaterialId && key.keySpec === 'SYMMETRIC_DEFAULT' ? { CurrentKeyMaterialId: currentMaterialId } : {}),
   };
 }

@@ -19,6 +19,8 @@ export interface KeyLookup {
 export interface OperationContext {
   readonly deps: KmsDeps;
   readonly request: KmsRequest;
+  /** The AWS operation name, for messages that name it. */
+  readonly operation: string;
   /** Finds the key `ref` names in the caller's region and authorizes `lookup.action` on it. */
   key(ref: string, lookup: KeyLookup): Promise<KeyRecord>;
   /** Finds the key a ciphertext blob names (Decrypt/ReEncrypt without KeyId) and authorizes on it. */

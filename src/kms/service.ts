@@ -39,7 +39,7 @@ export function createKeyService(deps: KmsDeps): KeyService {
         break;
       case 'key-arn':
         // Keys are regional: an ARN of another region names no key here.
-        if (parsed.region !== request.region) throw notFound(`Key '${ref}' does not exist`);
+        if (parsed.region !== request.region) throw notFound(`Invalid arn ${parsed.region}`);
         keyId = parsed.keyId;
         accountId = parsed.accountId;
         break;
@@ -47,7 +47,7 @@ export function createKeyService(deps: KmsDeps): KeyService {
       case 'alias-arn': {
         const aliasAccount = parsed.kind === 'alias-arn' ? parsed.accountId : own;
         const arn = aliasArn(request.region, aliasAccount, parsed.name);
-        if (parsed.kind === 'alias-arn' && parsed.region !== request.region) throw notFound(`Alias ${ref} is not found.`);
+        if (parsed.kind === 'alias-arn' && parsed.region !== request.region) throw notFound(`Invalid arn ${parsed.region}`);
         const alias = await deps.keys.getAlias(aliasAccount, request.region, parsed.name);
         if (!alias) throw notFound(`Alias ${arn} is not found.`);
         keyId = alias.targetKeyId;
@@ -65,6 +65,7 @@ export function createKeyService(deps: KmsDeps): KeyService {
     const ctx: OperationContext = {
       deps,
       request,
+      operation: operation.name,
       auditParameters: null,
       auditResponse: null,
       async key(ref, options) {

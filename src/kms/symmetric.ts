@@ -5,14 +5,15 @@ import { requireEnabled, requireSymmetricEncryption } from './key-states.js';
 import type { OperationContext } from './operation.js';
 import { contextConditions } from './shapes.js';
 
-// AWS answers every tampered, truncated or wrong-context ciphertext alike (STYLE habit 5).
-const INVALID_CIPHERTEXT = 'The ciphertext is invalid, was changed, or does not match its encryption context.';
+// AWS answers every tampered, truncated or wrong-context ciphertext alike, and with no message at
+// all (STYLE habit 5): `{"__type":"InvalidCiphertextException"}`.
+const INVALID_CIPHERTEXT = '';
 const UNKNOWN_KEY = 'The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.';
 
 /** Seals plaintext under the key's current material (after the key state and usage checks). */
 export async function encryptUnder(ctx: OperationContext, key: KeyRecord, plaintext: Buffer, context: EncryptionContext | undefined): Promise<Buffer> {
   requireEnabled(key);
-  requireSymmetricEncryption(key);
+  requireSymmetricEncryption(key, ctx.operation);
   const material = await ctx.material(key);
   return sealBlob({ keyId: key.id, material: key.currentMaterial }, material, plaintext, context, ctx.deps.random(12));
 }
@@ -54,7 +55,7 @@ export async function decryptBlob(
     if (!key) throw kmsError('access-denied', UNKNOWN_KEY);
   }
   requireEnabled(key);
-  requireSymmetricEncryption(key);
+  requireSymmetricEncryption(key, ctx.operation);
   if (header.material < 1 || header.material > key.currentMaterial) throw kmsError('invalid-ciphertext', INVALID_CIPHERTEXT);
   const material = await ctx.material(key, header.material);
   try {

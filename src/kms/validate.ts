@@ -32,11 +32,11 @@ function constraint(issue: z.core.$ZodIssue): string {
     case 'too_small':
       return issue.origin === 'string' || issue.origin === 'array'
         ? `Member must have length greater than or equal to ${issue.minimum}`
-        : `Member must have minimum value of ${issue.minimum}`;
+        : `Member must have value greater than or equal to ${issue.minimum}`;
     case 'too_big':
       return issue.origin === 'string' || issue.origin === 'array'
         ? `Member must have length less than or equal to ${issue.maximum}`
-        : `Member must have maximum value of ${issue.maximum}`;
+        : `Member must have value less than or equal to ${issue.maximum}`;
     case 'invalid_value':
       return `Member must satisfy enum value set: [${issue.values.join(', ')}]`;
     case 'invalid_format':

@@ -105,7 +105,7 @@ describe('the wire: authentication and bad input', () => {
     assert.equal(missing.json().message, "1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null");
     const two = await kmsRaw(server.url, 'GenerateRandom', JSON.stringify({ NumberOfBytes: 2000, CustomKeyStoreId: '' }), { who: CUSTOMER });
     assert.equal(two.json().__type, 'ValidationException');
-    assert.match(two.json().message, /^2 validation errors detected: Value '2000' at 'numberOfBytes' failed to satisfy constraint: Member must have maximum value of 1024; /);
+    assert.match(two.json().message, /^2 validation errors detected: Value '2000' at 'numberOfBytes' failed to satisfy constraint: Member must have value less than or equal to 1024; /);
     const big = await kmsRaw(server.url, 'Encrypt', JSON.stringify({ KeyId: keyId, Plaintext: Buffer.alloc(4097).toString('base64') }), { who: CUSTOMER });
     assert.equal(big.json().__type, 'ValidationException');
     assert.match(big.json().message, /'plaintext' failed to satisfy constraint: Member must have length less than or equal to 4096/);

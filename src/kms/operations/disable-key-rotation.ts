@@ -10,7 +10,7 @@ export const DisableKeyRotation = defineOperation({
   async run(ctx, input) {
     ctx.auditParameters = { keyId: input.KeyId };
     const key = await ctx.key(input.KeyId, { action: 'kms:DisableKeyRotation' });
-    requireRotatable(key);
+    requireRotatable(key, ctx.operation);
     const { nextRotationAt: _, ...rest } = key;
     await ctx.save({ ...rest, rotationEnabled: false });
     return {};

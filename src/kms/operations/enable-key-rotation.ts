@@ -12,7 +12,7 @@ export const EnableKeyRotation = defineOperation({
     const period = input.RotationPeriodInDays ?? DEFAULT_ROTATION_PERIOD_DAYS;
     ctx.auditParameters = { keyId: input.KeyId, rotationPeriodInDays: period };
     const key = await ctx.key(input.KeyId, { action: 'kms:EnableKeyRotation', conditions: { 'kms:RotationPeriodInDays': String(period) } });
-    requireRotatable(key);
+    requireRotatable(key, ctx.operation);
     const enabled = { ...key, rotationEnabled: true, rotationPeriodInDays: period };
     // The first automatic rotation is one period after rotation is enabled (AWS "Automatic key rotation").
     enabled.nextRotationAt = nextRotation(enabled, ctx.deps.clock());

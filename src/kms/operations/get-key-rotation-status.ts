@@ -10,7 +10,7 @@ export const GetKeyRotationStatus = defineOperation({
   async run(ctx, input) {
     ctx.auditParameters = { keyId: input.KeyId };
     const key = await ctx.key(input.KeyId, { action: 'kms:GetKeyRotationStatus' });
-    requireSymmetric(key);
+    requireSymmetric(key, ctx.operation);
     // AWS: a key pending deletion reports false; cancelling the deletion restores the setting.
     const enabled = key.rotationEnabled && key.state !== 'PendingDeletion';
     return {

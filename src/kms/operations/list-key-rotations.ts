@@ -15,7 +15,7 @@ export const ListKeyRotations = defineOperation({
   async run(ctx, input) {
     ctx.auditParameters = { keyId: input.KeyId };
     const key = await ctx.key(input.KeyId, { action: 'kms:ListKeyRotations' });
-    requireSymmetric(key);
+    requireSymmetric(key, ctx.operation);
     const all = await ctx.deps.keys.listMaterials(key.id);
     const shown = input.IncludeKeyMaterial === 'ALL_KEY_MATERIAL' ? all : all.filter((m) => m.version > 1);
     const after = Number(decodeMarker(input.Marker) ?? 0);

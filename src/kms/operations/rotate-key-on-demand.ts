@@ -16,7 +16,7 @@ export const RotateKeyOnDemand = defineOperation({
   async run(ctx, input) {
     ctx.auditParameters = { keyId: input.KeyId };
     const key = await ctx.key(input.KeyId, { action: 'kms:RotateKeyOnDemand' });
-    requireRotatable(key);
+    requireRotatable(key, ctx.operation);
     if (key.onDemandRotations >= MAX_ON_DEMAND_ROTATIONS) {
       throw kmsError('limit-exceeded', `${key.arn} has reached the limit of ${MAX_ON_DEMAND_ROTATIONS} on-demand rotations.`);
     }

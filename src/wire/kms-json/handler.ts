@@ -35,7 +35,7 @@ export async function handleKmsJson(service: KeyService, request: KmsRequest, ta
     if (e instanceof KmsError) {
       const { type, status } = KMS_JSON_ERRORS[e.code];
       if (status >= 500) return { ...jsonError(status, type, 'An internal error occurred.', operation.name), cause: e };
-      return jsonError(status, type, e.message, operation.name);
+      return jsonError(status, type, e.message === '' ? undefined : e.message, operation.name);
     }
     return { ...jsonError(500, 'KMSInternalException', 'An internal error occurred.', operation.name), cause: e };
   }
