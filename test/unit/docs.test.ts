@@ -4,6 +4,7 @@ import { join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { KMS_JSON_ERRORS } from '../../src/wire/kms-json/errors.js';
 import { KMS_OPERATIONS } from '../../src/wire/kms-json/operations.js';
+import { S3_ERRORS } from '../../src/wire/s3-xml/errors.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
@@ -12,8 +13,15 @@ const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 describe('docs match the code', () => {
   it('docs/errors.md lists exactly the KMS error table', () => {
     const section = read('docs/errors.md').split('## KMS')[1]!.split('\n## ')[0]!;
-    const rows = [...section.matchAll(/^\| ([a-z-]+) \| (\w+) \| (\d{3}) \|$/gm)].map((m) => [m[1], m[2], Number(m[3])]);
+    const rows = [...section.matchAll(/^\| ([a-z0-9-]+) \| (\w+) \| (\d{3}) \|$/gm)].map((m) => [m[1], m[2], Number(m[3])]);
     const code = Object.entries(KMS_JSON_ERRORS).map(([c, { type, status }]) => [c, type, status]);
+    assert.deepEqual(rows.sort(), code.sort());
+  });
+
+  it('docs/errors.md lists exactly the S3 error table', () => {
+    const section = read('docs/errors.md').split('## S3')[1]!.split('\n## ')[0]!;
+    const rows = [...section.matchAll(/^\| ([a-z0-9-]+) \| ([\w.<> ]+) \| (\d{3}) \|$/gm)].map((m) => [m[1], m[2] === 'KMS.<KMS error type>' ? 'KMS' : m[2], Number(m[3])]);
+    const code = Object.entries(S3_ERRORS).map(([c, { code: wire, status }]) => [c, wire, status]);
     assert.deepEqual(rows.sort(), code.sort());
   });
 
