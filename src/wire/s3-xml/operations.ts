@@ -101,6 +101,27 @@ function objectHeaders(o: ObjectRecord): Record<string, string> {
   return h;
 }
 
+/** GetObject and HeadObject: the same checks and headers; HEAD has no body. */
+async function readObjectReply(call: S3Call, headOnly: boolean): Promise<S3Reply> {
+  refuseEncryptionHeaders(call.req);
+  const out = await getObject(call.ctx, {
+    bucket: call.target.bucket!,
+    key: call.target.key!,
+    ...(call.req.headers.range ? { range: call.req.headers.range } : {}),
+    conditions: conditions(call.req),
+    checksumMode: String(call.req.headers['x-amz-checksum-mode'] ?? '').toUpperCase() === 'ENABLED',
+    headOnly,
+  });
+  const headers = objectHeaders(out.object);
+  headers['content-length'] = String(out.range ? out.range.end - out.range.start + 1 : out.object.size);
+  if (out.range) headers['content-range'] = `bytes ${out.range.start}-${out.range.end}/${out.object.size}`;
+  if (out.checksum) {
+    headers[checksumHeaderName(out.checksum.algorithm as ChecksumAlgorithm)] = out.checksum.value;
+    headers['x-amz-checksum-type'] = out.checksum.type;
+  }
+  return { status: out.range ? 206 : 200, headers, ...(out.body ? { body: out.body } : {}) };
+}
+
 const bucketOf = (call: S3Call) => call.target.bucket!;
 const keyOf = (call: S3Call) => call.target.key!;
 
@@ -265,44 +286,8 @@ export const S3_OPERATIONS: Record<string, S3Operation> = {
       },
     };
   },
-  async GetObject(call) {
-    refuseEncryptionHeaders(call.req);
-    const out = await getObject(call.ctx, {
-      bucket: bucketOf(call),
-      key: keyOf(call),
-      ...(call.req.headers.range ? { range: call.req.headers.range } : {}),
-      conditions: conditions(call.req),
-      checksumMode: String(call.req.headers['x-amz-checksum-mode'] ?? '').toUpperCase() === 'ENABLED',
-    });
-    const headers = objectHeaders(out.object);
-    const length = out.range ? out.range.end - out.range.start + 1 : out.object.size;
-    headers['content-length'] = String(length);
-    if (out.range) headers['content-range'] = `bytes ${out.range.start}-${out.range.end}/${out.object.size}`;
-    if (out.checksum) {
-      headers[checksumHeaderName(out.checksum.algorithm as ChecksumAlgorithm)] = out.checksum.value;
-      headers['x-amz-checksum-type'] = out.checksum.type;
-    }
-    return { status: out.range ? 206 : 200, headers, body: out.body! };
-  },
-  async HeadObject(call) {
-    refuseEncryptionHeaders(call.req);
-    const out = await getObject(call.ctx, {
-      bucket: bucketOf(call),
-      key: keyOf(call),
-      ...(call.req.headers.range ? { range: call.req.headers.range } : {}),
-      conditions: conditions(call.req),
-      checksumMode: String(call.req.headers['x-amz-checksum-mode'] ?? '').toUpperCase() === 'ENABLED',
-      headOnly: true,
-    });
-    const headers = objectHeaders(out.object);
-    headers['content-length'] = String(out.range ? out.range.end - out.range.start + 1 : out.object.size);
-    if (out.range) headers['content-range'] = `bytes ${out.range.start}-${out.range.end}/${out.object.size}`;
-    if (out.checksum) {
-      headers[checksumHeaderName(out.checksum.algorithm as ChecksumAlgorithm)] = out.checksum.value;
-      headers['x-amz-checksum-type'] = out.checksum.type;
-    }
-    return { status: out.range ? 206 : 200, headers };
-  },
+  GetObject: (call) => readObjectReply(call, false),
+  HeadObject: (call) => readObjectReply(call, true),
   async DeleteObject(call) {
     await deleteObject(call.ctx, { bucket: bucketOf(call), key: keyOf(call) });
     return { status: 204, headers: {} };
