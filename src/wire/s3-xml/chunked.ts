@@ -137,12 +137,17 @@ export function decodeAwsChunked(options: DecodeAwsChunkedOptions): AwsChunkedDe
   const { mode, decodedLength, signing } = options;
   const signed = mode !== 'unsigned-trailer';
   /* Precondition: a signed mode needs the seed request's signing parameters. */
-  needs(!signed || (signing !== undefined && SIGNATURE.test(signing.seedSignature) && signing.signingKey.length === 32), () => new TypeError('wire/s3-chunked: a signed mode needs signing parameters with a 64-hex seed signature'));
+  needs(
+    !signed || (signing !== undefined && SIGNATURE.test(signing.seedSignature) && signing.signingKey.length === 32),
+    () => new TypeError('wire/s3-chunked: a signed mode needs signing parameters with a 64-hex seed signature'),
+  );
   /* Precondition: decodedLength is a non-negative safe integer. */
-  needs(decodedLength === undefined || (Number.isSafeInteger(decodedLength) && decodedLength >= 0), () => new TypeError('wire/s3-chunked: decodedLength must be a non-negative safe integer'));
+  needs(
+    decodedLength === undefined || (Number.isSafeInteger(decodedLength) && decodedLength >= 0),
+    () => new TypeError('wire/s3-chunked: decodedLength must be a non-negative safe integer'),
+  );
   const maxChunkSize = options.maxChunkSize ?? DEFAULT_MAX_CHUNK;
   const declared = options.declaredTrailers?.map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
-  const expectsTrailers = mode === 'signed-trailer' || (declared !== undefined && declared.length > 0);
 
   let state: State = 'size';
   let lineParts: Buffer[] = [];
@@ -206,6 +211,8 @@ export function decodeAwsChunked(options: DecodeAwsChunkedOptions): AwsChunkedDe
   };
 
   const finishTrailers = () => {
+    // Parsed aside, and published in `trailers` only once everything below has checked.
+    const parsed: Record<string, string> = {};
     let trailerSignature: string | undefined;
     for (const text of trailerLines) {
       const colon = text.indexOf(':');
@@ -216,19 +223,23 @@ export function decodeAwsChunked(options: DecodeAwsChunkedOptions): AwsChunkedDe
         if (trailerSignature !== undefined) fail('malformed-trailer', 'repeated trailer signature');
         trailerSignature = value;
       } else {
-        if (Object.hasOwn(trailers, name)) fail('malformed-trailer', `repeated trailer ${name}`);
-        trailers[name] = value;
+        if (Object.hasOwn(parsed, name)) fail('malformed-trailer', `repeated trailer ${name}`);
+        parsed[name] = value;
       }
     }
     if (declared !== undefined) {
-      for (const name of Object.keys(trailers)) if (!declared.includes(name)) fail('malformed-trailer', `trailer ${name} not declared in x-amz-trailer`);
-      for (const name of declared) if (!Object.hasOwn(trailers, name)) fail('malformed-trailer', `trailer ${name} declared but not sent`);
+      for (const name of Object.keys(parsed)) {
+        if (!declared.includes(name)) fail('malformed-trailer', `trailer ${name} not declared in x-amz-trailer`);
+      }
+      for (const name of declared) {
+        if (!Object.hasOwn(parsed, name)) fail('malformed-trailer', `trailer ${name} declared but not sent`);
+      }
     }
     if (mode === 'signed-trailer') {
       if (trailerSignature === undefined || !SIGNATURE.test(trailerSignature)) return fail('signature-mismatch', 'trailer signature missing');
-      const canonical = Object.keys(trailers)
+      const canonical = Object.keys(parsed)
         .sort()
-        .map((name) => `${name}:${trailers[name]}\n`)
+        .map((name) => `${name}:${parsed[name]}\n`)
         .join('');
       const digest = createHash('sha256').update(canonical, 'latin1').digest('hex');
       const expected = hmac(['AWS4-HMAC-SHA256-TRAILER', signing!.amzDate, signing!.scope, previous, digest].join('\n'));
@@ -236,8 +247,14 @@ export function decodeAwsChunked(options: DecodeAwsChunkedOptions): AwsChunkedDe
     } else if (trailerSignature !== undefined) {
       fail('malformed-trailer', 'trailer signature in an unsigned body');
     }
-    Object.freeze(trailers);
+    Object.freeze(Object.assign(trailers, parsed));
     state = 'done';
+  };
+
+  /** Whether the trailer lines so far include everything due: the signature, or each declared trailer. */
+  const trailersArrived = () => {
+    const names = trailerLines.map((text) => text.slice(0, Math.max(text.indexOf(':'), 0)).trim().toLowerCase());
+    return mode === 'signed-trailer' ? names.includes('x-amz-trailer-signature') : (declared ?? []).every((name) => names.includes(name));
   };
 
   const consume = (buf: Buffer) => {
@@ -254,9 +271,9 @@ export function decodeAwsChunked(options: DecodeAwsChunkedOptions): AwsChunkedDe
           } else if (line.text !== '') {
             trailerLines.push(line.text);
             if (trailerLines.length > MAX_TRAILERS) fail('malformed-trailer', 'too many trailers');
-          } else if (trailerLines.length === 0 && expectsTrailers && !skippedBlank) {
-            // The S3 API Reference's trailer example puts an empty line between the 0-size chunk
-            // and the trailers; the SDKs do not. Accept one, where trailers are still due.
+          } else if (trailerLines.length === 0 && mode === 'signed-trailer' && !skippedBlank) {
+            // The S3 API Reference's signed-trailer example puts an empty line between the 0-size
+            // chunk and the trailers; the SDKs do not. Accept one there, where a signature is due.
             skippedBlank = true;
           } else {
             finishTrailers();
@@ -318,8 +335,8 @@ export function decodeAwsChunked(options: DecodeAwsChunkedOptions): AwsChunkedDe
         if (state === 'final-crlf' && crlfSeen === 0) {
           // The last chunk's signature has checked; only the closing (unsigned) CRLF is missing.
           state = 'done';
-        } else if (state === 'trailer' && lineLength === 0) {
-          // Trailers without the closing empty line: all of them arrived whole.
+        } else if (state === 'trailer' && lineLength === 0 && trailersArrived()) {
+          // Every trailer (and its signature) arrived whole; only the closing empty line is missing.
           finishTrailers();
         }
         if (state !== 'done') fail('incomplete-body', 'body ended before its last chunk');

@@ -71,6 +71,10 @@ const ALGORITHM = 'AWS4-HMAC-SHA256';
 const AUTH_PARAMS = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature', 'X-Amz-Date', 'X-Amz-SignedHeaders', 'X-Amz-Expires'] as const;
 
 const queryError = (message: string) => new PresignError('query-parameters', message);
+const missingParameters = () =>
+  queryError(
+    'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.',
+  );
 const signatureMismatch = () =>
   new PresignError(
     'signature-mismatch',
@@ -110,7 +114,7 @@ export function parsePresigned(url: string, headers: PresignedRequest['headers']
   const params = queryParams(url);
   if (params === undefined) {
     if (!/[?&]X-Amz-(Algorithm|Credential|Signature)=/.test(url)) return undefined;
-    throw queryError('Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.');
+    throw missingParameters();
   }
   const found = new Map<string, string[]>();
   for (const [name, value] of params) {
@@ -128,13 +132,13 @@ export function parsePresigned(url: string, headers: PresignedRequest['headers']
     return values?.length === 1 ? values[0] : undefined;
   };
   const [algorithm, credential, signature, amzDate, signedHeaders, expires] = AUTH_PARAMS.map(one);
-  if (algorithm === undefined || credential === undefined || signature === undefined || amzDate === undefined || signedHeaders === undefined || signedHeaders === '' || expires === undefined) {
-    throw queryError('Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.');
-  }
+  if (!algorithm || !credential || !signature || !amzDate || !signedHeaders || !expires) throw missingParameters();
   if (algorithm !== ALGORITHM) throw queryError(`X-Amz-Algorithm only supports "${ALGORITHM}"`);
   const scope = credential.split('/');
   if (scope.length !== 5 || scope[4] !== 'aws4_request' || scope.slice(0, 4).some((part) => part === '') || !/^\d{8}$/.test(scope[1]!)) {
-    throw queryError('Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".');
+    throw queryError(
+      'Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".',
+    );
   }
   const [accessKeyId, date, region, service] = scope as [string, string, string, string, string];
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate);
