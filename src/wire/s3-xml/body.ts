@@ -1,12 +1,12 @@
 import type { IncomingMessage } from 'node:http';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, type Transform } from 'node:stream';
 import { objectError } from '../../objects/errors.js';
 import type { Authenticated } from '../http/sigv4.js';
 import { chunkedModeFor, decodeAwsChunked, signingKeyFor } from './chunked.js';
 
 export interface DecodedBody {
   /** The payload, unframed; never the request stream itself, so a refusal can still drain and answer. */
-  stream: Readable;
+  stream: Transform;
   /** Trailing headers (aws-chunked), complete once `stream` has ended. */
   trailers(): Record<string, string>;
   /** The payload length the request declared, when it did. */

@@ -147,7 +147,7 @@ export function createS3Handler(options: S3HandlerOptions) {
         reply = await run(call);
       } catch (e) {
         // Whatever of the request body was not read is drained, so the error can still be answered.
-        body.stream.unpipe?.();
+        req.unpipe(body.stream);
         req.resume();
         throw e;
       }
