@@ -12,7 +12,11 @@ export interface CreateBucketInput {
 export async function createBucket(ctx: ObjectContext, input: CreateBucketInput): Promise<{ location: string }> {
   checkBucketName(input.bucket);
   const region = ctx.caller.region;
-  // S3: the location constraint must name the region the request was sent to; us-east-1 takes none.
+  // S3: the location constraint must name the region the request was sent to; us-east-1 takes none,
+  // and naming it explicitly is refused.
+  if (input.locationConstraint === 'us-east-1') {
+    throw objectError('invalid-location-constraint', 'The specified location-constraint is not valid', { LocationConstraint: 'us-east-1' });
+  }
   const constraint = input.locationConstraint || 'us-east-1';
   if (constraint !== region) {
     throw objectError(

@@ -5,7 +5,7 @@ import { ObjectError, objectError } from '../../objects/errors.js';
 import { AuthError, authenticate, type Authenticated, type RawRequest } from '../http/sigv4.js';
 import { S3_ERRORS } from './errors.js';
 import { S3_OPERATIONS, operationOf, type S3Call, type S3Reply } from './operations.js';
-import { parseTarget } from './request.js';
+import { parseTarget, refuseCustomerKeys } from './request.js';
 import { errorDocument } from './xml.js';
 import { decodedBody } from './body.js';
 import { presignedAuth } from './presigned-auth.js';
@@ -138,6 +138,7 @@ export function createS3Handler(options: S3HandlerOptions) {
       principal = auth.principal.arn;
       const caller: ObjectCaller = { ...base, principal: auth.principal, region: auth.info.region };
       const ctx: ObjectContext = { deps: options.deps, caller };
+      refuseCustomerKeys(req);
       const run = S3_OPERATIONS[operation];
       if (!run) throw objectError('not-implemented', 'A header or query you provided implies functionality that is not implemented.');
       const body = decodedBody(req, auth, presigned !== undefined);

@@ -17,7 +17,7 @@ import type { ObjectEncryption, ObjectRecord } from '../../store/object-types.js
 import { checksumHeaderName, type ChecksumAlgorithm } from '../../objects/checksums.js';
 import type { DecodedBody } from './body.js';
 import { MULTIPART_OPERATIONS } from './multipart.js';
-import { bodyChecks, conditions, encryptionRequest, refuseEncryptionHeaders, storedHeaders, userMetadata, type Target } from './request.js';
+import { bodyChecks, conditions, encryptionRequest, refuseEncryptionHeaders, storedHeaders, userMetadata, writeConditions, type Target } from './request.js';
 import { httpDate, isoDate, many, parseXml, xmlDocument, type XmlNode } from './xml.js';
 
 export interface S3Call {
@@ -101,6 +101,15 @@ function objectHeaders(o: ObjectRecord): Record<string, string> {
   return h;
 }
 
+const RESPONSE_OVERRIDES = [
+  ['response-content-type', 'content-type'],
+  ['response-content-language', 'content-language'],
+  ['response-expires', 'expires'],
+  ['response-cache-control', 'cache-control'],
+  ['response-content-disposition', 'content-disposition'],
+  ['response-content-encoding', 'content-encoding'],
+] as const;
+
 /** GetObject and HeadObject: the same checks and headers; HEAD has no body. */
 async function readObjectReply(call: S3Call, headOnly: boolean): Promise<S3Reply> {
   refuseEncryptionHeaders(call.req);
@@ -113,6 +122,11 @@ async function readObjectReply(call: S3Call, headOnly: boolean): Promise<S3Reply
     headOnly,
   });
   const headers = objectHeaders(out.object);
+  // GetObject's response-* query parameters override the stored headers (S3 API Reference, GetObject).
+  for (const [param, name] of RESPONSE_OVERRIDES) {
+    const value = call.target.query.get(param);
+    if (value !== null) headers[name] = value;
+  }
   headers['content-length'] = String(out.range ? out.range.end - out.range.start + 1 : out.object.size);
   if (out.range) headers['content-range'] = `bytes ${out.range.start}-${out.range.end}/${out.object.size}`;
   if (out.checksum) {
@@ -275,6 +289,7 @@ export const S3_OPERATIONS: Record<string, S3Operation> = {
       headers: storedHeaders(call.req),
       metadata: userMetadata(call.req),
       encryption: encryptionRequest(call.req),
+      conditions: writeConditions(call.req),
       checks: { ...bodyChecks(call.req, call.body.trailers), ...(call.body.declaredLength !== undefined ? { declaredLength: call.body.declaredLength } : {}) },
     });
     return {

@@ -53,12 +53,51 @@ export function storedHeaders(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
+/** S3 limits user-defined metadata to 2 KB (UTF-8 bytes of every name and value). */
+export const MAX_USER_METADATA_BYTES = 2048;
+
 export function userMetadata(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
+  let size = 0;
   for (const [name, value] of Object.entries(req.headers)) {
-    if (name.startsWith('x-amz-meta-') && value !== undefined) out[name.slice(11)] = Array.isArray(value) ? value.join(',') : value;
+    if (name.startsWith('x-amz-meta-') && value !== undefined) {
+      const text = Array.isArray(value) ? value.join(',') : value;
+      out[name.slice(11)] = text;
+      size += Buffer.byteLength(name.slice(11)) + Buffer.byteLength(text);
+    }
+  }
+  if (size > MAX_USER_METADATA_BYTES) {
+    throw objectError('metadata-too-large', 'Your metadata headers exceed the maximum allowed metadata size', {
+      Size: String(size),
+      MaxSizeAllowed: String(MAX_USER_METADATA_BYTES),
+    });
   }
   return out;
+}
+
+/**
+ * SSE-C (customer-provided keys) is not offered: refuse its headers rather than ignore them, so a
+ * client never believes only its own key can read an object stored otherwise.
+ */
+export function refuseCustomerKeys(req: IncomingMessage): void {
+  for (const name of Object.keys(req.headers)) {
+    if (name.startsWith('x-amz-server-side-encryption-customer-') || name.startsWith('x-amz-copy-source-server-side-encryption-customer-')) {
+      // No object here is SSE-C, so a read gets S3's words for that; a write learns why.
+      throw objectError(
+        'invalid-request',
+        req.method === 'GET' || req.method === 'HEAD'
+          ? 'The encryption parameters are not applicable to this object.'
+          : 'opencmk does not support SSE-C (customer-provided keys); use SSE-KMS (x-amz-server-side-encryption: aws:kms).',
+      );
+    }
+  }
+}
+
+/** PutObject's conditional writes (If-None-Match: *, If-Match: <etag>). */
+export function writeConditions(req: IncomingMessage): { ifMatch?: string; ifNoneMatch?: string } {
+  const ifMatch = header(req, 'if-match');
+  const ifNoneMatch = header(req, 'if-none-match');
+  return { ...(ifMatch !== undefined ? { ifMatch } : {}), ...(ifNoneMatch !== undefined ? { ifNoneMatch } : {}) };
 }
 
 /** x-amz-server-side-encryption* request headers, validated as S3 does. */
