@@ -46,6 +46,35 @@ export const ConfigSchema = z
       })
       .default({ segmentSize: 65536, bucketKeyTtlSeconds: 60 }),
     logging: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info') }).default({ level: 'info' }),
+    /** The audit trail (docs/audit.md): where log files and digests go, how often, how long lookups reach back. */
+    audit: z
+      .object({
+        /** Bench and tests only: false records nothing, and the key service answers without an audit record. */
+        enabled: z.boolean().default(true),
+        /** Default `<dataDir>/audit`. */
+        deliveryDir: z.string().optional(),
+        deliveryIntervalSeconds: z.number().min(0.1).default(300),
+        digestPeriodSeconds: z.number().int().min(1).default(3600),
+        retentionDays: z.number().min(1).default(90),
+      })
+      .default({ enabled: true, deliveryIntervalSeconds: 300, digestPeriodSeconds: 3600, retentionDays: 90 }),
+    /** The SaaS provider (docs/tenants.md): its account, and the principal that acts for tenants (owns buckets, probes keys). */
+    provider: z
+      .object({
+        accountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit account id'),
+        principal: z.string().regex(/^arn:aws:iam::\d{12}:(user|role)\/[\w+=,.@/-]+$/, 'must be an IAM user or role ARN'),
+      })
+      .optional(),
+    /** The tenant control plane: key health probes and re-encryption jobs. */
+    tenants: z
+      .object({
+        probeIntervalSeconds: z.number().min(0.1).default(60),
+        reencryptBatchSize: z.number().int().min(1).max(10000).default(500),
+        /** Objects per second a re-encryption job may handle (limits KMS and disk load); 0 = no limit. */
+        reencryptMaxObjectsPerSecond: z.number().min(0).default(0),
+        reencryptConcurrency: z.number().int().min(1).max(256).default(32),
+      })
+      .default({ probeIntervalSeconds: 60, reencryptBatchSize: 500, reencryptMaxObjectsPerSecond: 0, reencryptConcurrency: 32 }),
     /** For tests only: shifts the key service's clock (rotation and deletion schedules), not SigV4's. */
     testing: z.object({ clockOffsetSeconds: z.number().default(0) }).default({ clockOffsetSeconds: 0 }),
   })
@@ -84,6 +113,16 @@ const FIELDS: string[][] = [
   ['objects', 'segmentSize'],
   ['objects', 'bucketKeyTtlSeconds'],
   ['logging', 'level'],
+  ['audit', 'enabled'],
+  ['audit', 'deliveryDir'],
+  ['audit', 'deliveryIntervalSeconds'],
+  ['audit', 'digestPeriodSeconds'],
+  ['audit', 'retentionDays'],
+  ['provider'],
+  ['tenants', 'probeIntervalSeconds'],
+  ['tenants', 'reencryptBatchSize'],
+  ['tenants', 'reencryptMaxObjectsPerSecond'],
+  ['tenants', 'reencryptConcurrency'],
   ['testing', 'clockOffsetSeconds'],
 ];
 const envName = (path: string[]) => 'OPENCMK_' + path.map((p) => p.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()).join('_');

@@ -9,12 +9,21 @@ import { createKeyService, type KeyService } from './kms/service.js';
 import { keyFileRootOfTrust } from './store/root-of-trust/key-file.js';
 import { createSqliteStores } from './store/sqlite/index.js';
 import type { RootOfTrust, Stores } from './store/types.js';
+import type { KmsRequest } from './kms/context.js';
 import { startHttpServer, type RunningServer } from './wire/http/server.js';
 import { handleKmsJson } from './wire/kms-json/handler.js';
 import { createBucketKeyCache } from './objects/bucket-keys.js';
 import { createObjectKms } from './objects/kms-calls.js';
 import { createFsBlobStore } from './store/fs/blob-store.js';
 import { createS3Handler } from './wire/s3-xml/handler.js';
+import { localDirTarget } from './audit/local-dir-target.js';
+import { createAuditTrail, type AuditTrail } from './audit/trail.js';
+import { createSqliteAuditStore } from './store/sqlite/audit.js';
+import { CLOUDTRAIL_TARGET_PREFIX, handleCloudTrailJson } from './wire/cloudtrail-json/handler.js';
+import { KMS_JSON_ERRORS } from './wire/kms-json/errors.js';
+import { buildTenantService } from './control-plane.js';
+import { createControlHandler } from './wire/control/handler.js';
+import { createMetrics } from './wire/metrics.js';
 
 /** The account and principal a fresh data directory gets when the config declares none. */
 export const BOOTSTRAP_ACCOUNT = '000000000000';
@@ -65,6 +74,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
   }
   const opened = openDataDir(config);
   await bootstrapCredentials(opened, log);
+  const audit = config.audit.enabled ? await openAudit(config, opened, log) : undefined;
   const offset = config.testing.clockOffsetSeconds * 1000;
   const bucketKeys = createBucketKeyCache(config.objects.bucketKeyTtlSeconds * 1000, Date.now);
   const kms = createKeyService({
@@ -73,26 +83,27 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
     clock: () => Date.now() + offset,
     random: (n) => randomBytes(n),
     uuid: randomUUID,
+    ...(audit ? { audit: audit.recordKmsCall } : {}),
     // A change to a key's policy, state or material ends every cached bucket key under it.
     onKeyChange: (keyArn) => bucketKeys.forgetKey(keyArn),
   });
   const blobs = createFsBlobStore(join(opened.dataDir, 'blobs'));
   const swept = await blobs.sweep(await opened.stores.objects.referencedBlobs());
   if (swept > 0) log.info({ swept }, 'removed object bytes no object refers to (an interrupted write)');
-  const s3 = createS3Handler({
-    deps: {
-      meta: opened.stores.objects,
-      blobs,
-      kms: createObjectKms(kms),
-      root: opened.root,
-      bucketKeys,
-      clock: Date.now,
-      random: (n) => randomBytes(n),
-      segmentSize: config.objects.segmentSize,
-    },
-    identities: opened.identities,
-    maxXmlBytes: config.server.maxBodyBytes,
-  });
+  const objectDeps = {
+    meta: opened.stores.objects,
+    blobs,
+    kms: createObjectKms(kms),
+    root: opened.root,
+    bucketKeys,
+    clock: Date.now,
+    random: (n: number) => randomBytes(n),
+    segmentSize: config.objects.segmentSize,
+  };
+  const s3 = createS3Handler({ deps: objectDeps, identities: opened.identities, maxXmlBytes: config.server.maxBodyBytes });
+  // The tenant control plane (docs/tenants.md) uses the same key service and object store core.
+  const tenants = buildTenantService(config, opened.accounts, opened.stores.tenants, kms, objectDeps, log);
+  const metrics = createMetrics();
   let http: RunningServer;
   try {
     http = await startHttpServer({
@@ -100,15 +111,25 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
       port: config.server.port,
       ...(config.server.tls ? { tls: config.server.tls } : {}),
       maxBodyBytes: config.server.maxBodyBytes,
-      jsonServices: [{ targetPrefix: 'TrentService.', handle: (call, target, body) => handleKmsJson(kms, call, target, body) }],
+      jsonServices: [
+        { targetPrefix: 'TrentService.', handle: (call, target, body) => handleKmsJson(kms, call, target, body) },
+        ...(audit ? [{ targetPrefix: CLOUDTRAIL_TARGET_PREFIX, handle: (call: KmsRequest, target: string, body: Buffer) => handleCloudTrailJson(audit, call, target, body) }] : []),
+      ],
+      ...(audit ? { auditPublicKey: audit.publicKeyPem } : {}),
       identities: opened.identities,
       s3,
+      control: createControlHandler({ ...(tenants ? { tenants, providerAccountId: config.provider!.accountId } : {}), identities: opened.identities, maxBodyBytes: config.server.maxBodyBytes }),
+      metrics: async () => metrics.render(tenants ? await tenants.healthStates() : []),
+      onRequest: metrics.observe,
       log,
     });
   } catch (e) {
+    await audit?.close();
     await opened.stores.close();
     throw e;
   }
+  audit?.start();
+  await tenants?.start();
 
   // Rotations and deletions that fell due while the server was down run at once, then periodically.
   let stopped = false;
@@ -130,10 +151,54 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
     async close() {
       stopped = true;
       clearTimeout(timer);
+      await tenants?.stop();
       await http.close();
+      // After the last answer: deliver every record and close the digest window.
+      await audit?.close();
       await opened.stores.close();
     },
   };
+}
+
+/** Where the audit trail lives: its database and the directory log files and digests are delivered to. */
+export function auditPaths(config: Config): { db: string; deliveryDir: string } {
+  const dataDir = resolve(config.dataDir);
+  return { db: join(dataDir, 'audit.db'), deliveryDir: resolve(config.audit.deliveryDir ?? join(dataDir, 'audit')) };
+}
+
+/** The audit trail (docs/audit.md) over <dataDir>/audit.db, delivering to the audit directory. */
+async function openAudit(config: Config, opened: Opened, log: Logger): Promise<AuditTrail & { close(): Promise<void> }> {
+  const paths = auditPaths(config);
+  const store = createSqliteAuditStore(paths.db);
+  try {
+    const trail = await createAuditTrail({
+      store,
+      root: opened.root,
+      clock: Date.now,
+      uuid: randomUUID,
+      homeRegion: config.region,
+      target: localDirTarget(paths.deliveryDir),
+      // The trail shows the AWS error type the client was sent.
+      errorType: (code) => (KMS_JSON_ERRORS as Record<string, { type: string }>)[code]?.type ?? 'KMSInternalException',
+      deliveryIntervalMs: config.audit.deliveryIntervalSeconds * 1000,
+      digestPeriodMs: config.audit.digestPeriodSeconds * 1000,
+      retentionMs: config.audit.retentionDays * 86_400_000,
+      log,
+    });
+    return {
+      ...trail,
+      async close() {
+        try {
+          await trail.stop();
+        } finally {
+          await store.close();
+        }
+      },
+    };
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
 }
 
 /**

@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
+import { registerAudit } from './audit.js';
 import { registerCredentials } from './credentials.js';
 import { registerServe } from './serve.js';
+import { registerTenant } from './tenant.js';
 
 /** Exit codes (README "CLI"): 1 user error, 2 internal error, 3 the server refused. */
 export const EXIT = { user: 1, internal: 2, refused: 3 } as const;
@@ -12,6 +14,8 @@ export async function main(argv: string[]): Promise<void> {
     .exitOverride();
   registerServe(program);
   registerCredentials(program);
+  registerAudit(program);
+  registerTenant(program);
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -125,6 +125,15 @@ export interface ObjectMetaStore {
    */
   completeUpload(uploadId: string, object: ObjectRecord): Promise<{ replaced?: ObjectRecord; unused: UploadPartRecord[] }>;
 
+  /**
+   * Compare-and-swap: replaces the object `record` names only if the stored one still has
+   * `expectedEtag` (a client's PUT, upload or DELETE since it was read makes this false and changes
+   * nothing). Used by re-encryption, which must never undo a concurrent write.
+   */
+  replaceObjectIf(bucket: string, key: string, expectedEtag: string, record: ObjectRecord): Promise<boolean>;
+  /** replaceObjectIf for many objects in one transaction; one result per change, in order. */
+  replaceObjectsIf(changes: readonly { expectedEtag: string; record: ObjectRecord }[]): Promise<boolean[]>;
+
   /** Every blob id any object or part refers to (the orphan sweep keeps exactly these). */
   referencedBlobs(): Promise<Set<string>>;
 }

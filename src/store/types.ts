@@ -5,6 +5,7 @@
  */
 
 import type { ObjectMetaStore } from './object-types.js';
+import type { TenantStore } from './tenant-types.js';
 
 export type KeyState = 'Enabled' | 'Disabled' | 'PendingDeletion' | 'PendingImport' | 'Unavailable';
 export type KeySpec =
@@ -144,6 +145,7 @@ export interface Stores {
   keys: KeyStore;
   credentials: CredentialStore;
   objects: ObjectMetaStore;
+  tenants: TenantStore;
   close(): Promise<void>;
 }
 
@@ -269,6 +271,8 @@ export interface AuditStore {
   /** Stores a digest and marks the files it lists as digested, atomically. */
   addDigest(digest: AuditDigest, fileKeys: string[]): Promise<void>;
   lastDigest(accountId: string, region: string): Promise<AuditDigest | undefined>;
+  /** Every digest that ends after `after` (epoch ms), by chain then time: what validation expects to find. */
+  listDigests(after: number): Promise<AuditDigest[]>;
   /** DuplicateError when a key with that fingerprint exists. */
   putSigningKey(key: AuditSigningKey): Promise<void>;
   signingKeys(): Promise<AuditSigningKey[]>;

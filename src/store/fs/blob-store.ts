@@ -37,8 +37,8 @@ export function createFsBlobStore(root: string): BlobStore {
       const blobId = randomBytes(16).toString('hex');
       const temp = join(tmp, `${blobId}.part`);
       let size = 0;
+      const out = createWriteStream(temp, { mode: 0o600 });
       try {
-        const out = createWriteStream(temp, { mode: 0o600 });
         await pipeline([data, ...transforms, out]);
         size = out.bytesWritten;
         await fsyncPath(temp);
@@ -47,6 +47,9 @@ export function createFsBlobStore(root: string): BlobStore {
         await rename(temp, join(dir, blobId));
         await fsyncPath(dir);
       } catch (e) {
+        // A failed pipeline may reject before the file stream has even opened (and so created) the
+        // file: wait for it to close, or the temporary would appear after we removed it.
+        if (!out.closed) await new Promise<void>((done) => out.once('close', () => done()));
         await rm(temp, { force: true });
         throw e;
       }

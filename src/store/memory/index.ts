@@ -9,6 +9,7 @@ import {
   type Stores,
 } from '../types.js';
 import { createMemoryObjectStore } from './objects.js';
+import { createMemoryTenantStore } from './tenants.js';
 
 /** In-memory stores for unit tests. Same contract as the durable drivers, nothing survives. */
 export function createMemoryStores(): Stores {
@@ -114,6 +115,7 @@ export function createMemoryStores(): Stores {
       },
     },
     objects: createMemoryObjectStore(),
+    tenants: createMemoryTenantStore(),
     async close() {},
   };
 }

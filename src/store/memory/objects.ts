@@ -97,6 +97,17 @@ export function createMemoryObjectStore(): ObjectMetaStore {
       const replaced = await store.putObject(o);
       return { ...(replaced ? { replaced } : {}), unused: gone.filter((p) => !used.has(p.blobId)) };
     },
+    async replaceObjectIf(bucket, key, expectedEtag, record) {
+      return (await store.replaceObjectsIf([{ expectedEtag, record: { ...record, bucket, key } }]))[0]!;
+    },
+    async replaceObjectsIf(changes) {
+      return changes.map(({ expectedEtag, record }) => {
+        const stored = objects.get(id(record.bucket, record.key));
+        if (!stored || stored.etag !== expectedEtag) return false;
+        objects.set(id(record.bucket, record.key), copy(record));
+        return true;
+      });
+    },
     async referencedBlobs() {
       const ids = new Set<string>();
       for (const o of objects.values()) for (const p of o.parts) ids.add(p.blobId);

@@ -10,6 +10,7 @@ import {
   type Stores,
 } from '../types.js';
 import { createSqliteObjectStore } from './objects.js';
+import { createSqliteTenantStore } from './tenants.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS kms_keys (
@@ -273,6 +274,7 @@ export function createSqliteStores(path: string): Stores {
       },
     },
     objects: createSqliteObjectStore(db),
+    tenants: createSqliteTenantStore(db),
     async close() {
       db.close();
     },

@@ -111,6 +111,15 @@ export function createSqliteObjectStore(db: Database.Database): ObjectMetaStore 
     return { ...(replaced ? { replaced } : {}), unused: parts.filter((p) => !used.has(p.blobId)) };
   });
 
+  const replaceObjectsIf = db.transaction((changes: readonly { expectedEtag: string; record: ObjectRecord }[]) =>
+    changes.map(({ expectedEtag, record }) => {
+      const row = q.getObject.get(record.bucket, record.key);
+      if (!row || fromJson<ObjectRecord>(row.doc).etag !== expectedEtag) return false;
+      q.putObject.run(record.bucket, record.key, toJson(record));
+      return true;
+    }),
+  );
+
   return {
     async createBucket(b) {
       try {
@@ -169,6 +178,12 @@ export function createSqliteObjectStore(db: Database.Database): ObjectMetaStore 
     },
     async completeUpload(uploadId, o) {
       return completeUpload(uploadId, o);
+    },
+    async replaceObjectIf(bucket, key, expectedEtag, record) {
+      return replaceObjectsIf([{ expectedEtag, record: { ...record, bucket, key } }])[0]!;
+    },
+    async replaceObjectsIf(changes) {
+      return replaceObjectsIf(changes);
     },
     async referencedBlobs() {
       const ids = new Set<string>();

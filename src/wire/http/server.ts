@@ -10,6 +10,8 @@ import { jsonError, type JsonReply } from '../kms-json/handler.js';
 import { handleSts, stsError, type XmlReply } from '../sts/handler.js';
 import { AuthError, authenticate, type RawRequest } from './sigv4.js';
 import type { S3Outcome } from '../s3-xml/handler.js';
+import type { ControlOutcome } from '../control/handler.js';
+import type { RequestEvent } from '../metrics.js';
 
 export interface HttpServerOptions {
   host: string;
@@ -21,6 +23,14 @@ export interface HttpServerOptions {
   /** The S3 REST API: every request that is neither JSON (X-Amz-Target) nor STS. */
   s3?: (req: http.IncomingMessage, res: http.ServerResponse, base: Omit<CallContext, 'principal' | 'region'>) => Promise<S3Outcome>;
   identities: IdentityRegistry;
+  /** The audit digest signing key (PEM), served at GET /v1/audit/public-key. */
+  auditPublicKey?: string;
+  /** The control API: every other /v1/... path, routed before S3 (docs/tenants.md). */
+  control?: (req: http.IncomingMessage, res: http.ServerResponse, requestId: string) => Promise<ControlOutcome>;
+  /** GET /metrics: the Prometheus text exposition. */
+  metrics?: () => Promise<string>;
+  /** Told of every request answered, where its log line is written (metrics). */
+  onRequest?: (event: RequestEvent) => void;
   log: Logger;
 }
 
@@ -71,6 +81,13 @@ function protocolOf(req: http.IncomingMessage): Protocol {
   return 'unknown';
 }
 
+// The metrics label of a request: X-Amz-Target's service (TrentService is KMS), or STS.
+function apiOf(req: http.IncomingMessage, protocol: Protocol): string {
+  if (protocol !== 'json') return protocol === 'sts-query' ? 'sts' : 'unknown';
+  const service = String(req.headers['x-amz-target']).split('.')[0]!;
+  return service === 'TrentService' ? 'kms' : service.replace(/_\d+$/, '').toLowerCase();
+}
+
 const AUTH_ERRORS: Record<AuthError['code'], { json: string; query: string; queryStatus: number }> = {
   'missing-auth': { json: 'MissingAuthenticationTokenException', query: 'MissingAuthenticationToken', queryStatus: 403 },
   'incomplete-signature': { json: 'IncompleteSignatureException', query: 'IncompleteSignature', queryStatus: 400 },
@@ -98,6 +115,25 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningServ
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       return;
     }
+    // Public, so unauthenticated. Our own paths start with /v1/: "v1" is too short to be a bucket name (S3 needs 3–63 characters).
+    if (req.method === 'GET' && path === '/v1/audit/public-key' && options.auditPublicKey) {
+      res.writeHead(200, { 'content-type': 'application/x-pem-file', 'x-amzn-requestid': requestId }).end(options.auditPublicKey);
+      return;
+    }
+    if (req.method === 'GET' && path === '/metrics' && options.metrics) {
+      const text = await options.metrics();
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text);
+      return;
+    }
+    if ((path === '/v1' || path.startsWith('/v1/')) && options.control) {
+      const outcome = await options.control(req, res, requestId);
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      options.onRequest?.({ api: 'control', operation: outcome.operation, status: outcome.status, seconds: ms / 1000 });
+      const line = { reqId: requestId, principal: outcome.principal, operation: outcome.operation, status: outcome.status, ms: Math.round(ms * 100) / 100, ...(outcome.errorCode ? { error: outcome.errorCode } : {}) };
+      if (outcome.cause) log.error({ ...line, err: outcome.cause }, 'request failed');
+      else log.info(line, 'request');
+      return;
+    }
     const protocol = protocolOf(req);
     if (protocol === 'unknown' && options.s3) {
       // S3 streams its bodies (objects may be many GiB), so it reads the request itself.
@@ -109,6 +145,7 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningServ
         time: Date.now(),
       });
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      options.onRequest?.({ api: 's3', operation: outcome.operation, status: outcome.status, seconds: ms / 1000 });
       const line = { reqId: requestId, principal: outcome.principal, operation: outcome.operation, status: outcome.status, ms: Math.round(ms * 100) / 100, ...(outcome.errorCode ? { error: outcome.errorCode } : {}) };
       if (outcome.cause) log.error({ ...line, err: outcome.cause }, 'request failed');
       else log.info(line, 'request');
@@ -164,6 +201,7 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningServ
     });
     res.end(reply.body);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    options.onRequest?.({ api: apiOf(req, protocol), operation: reply.operation ?? 'unknown', status: reply.status, seconds: ms / 1000 });
     const line = { reqId: requestId, principal: principalArn, operation: reply.operation, status: reply.status, ms: Math.round(ms * 100) / 100, ...(reply.errorType ? { error: reply.errorType } : {}) };
     if (reply.cause) log.error({ ...line, err: reply.cause }, 'request failed');
     else log.info(line, 'request');
