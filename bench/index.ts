@@ -1,0 +1,35 @@
+import { execFileSync } from 'node:child_process';
+import * as kms from './kms.js';
+import * as tenants from './tenants.js';
+import { progress, toMarkdown, type Table } from './lib/report.js';
+
+/** A benchmark suite: runs its targets one after the other and returns its tables. */
+interface Suite {
+  name: string;
+  run(): Promise<Table[]>;
+}
+
+// One line per suite; `node dist/bench/index.js <name>` runs one.
+const SUITES: Suite[] = [
+  { name: 'kms', run: kms.run },
+  { name: 'tenants', run: tenants.run },
+];
+
+/** The commit measured, and whether the working tree differed from it. */
+function revision(): string {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: import.meta.dirname, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', '../../src') ? ' with uncommitted changes in src/' : ''}`;
+  } catch {
+    return 'unknown revision';
+  }
+}
+
+const only = process.argv.slice(2);
+const started = Date.now();
+process.stdout.write(`## opencmk bench\n\n\`npm run bench\` at ${revision()}, ${new Date().toISOString().slice(0, 16)}Z.\n\n`);
+for (const suite of SUITES) {
+  if (only.length > 0 && !only.includes(suite.name)) continue;
+  for (const table of await suite.run()) process.stdout.write(toMarkdown(table) + '\n');
+}
+progress(`done in ${Math.round((Date.now() - started) / 1000)} s`);
