@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import * as audit from './audit.js';
 import * as kms from './kms.js';
 import * as tenants from './tenants.js';
 import { progress, toMarkdown, type Table } from './lib/report.js';
@@ -12,6 +13,7 @@ interface Suite {
 // One line per suite; `node dist/bench/index.js <name>` runs one.
 const SUITES: Suite[] = [
   { name: 'kms', run: kms.run },
+  { name: 'audit', run: audit.run },
   { name: 'tenants', run: tenants.run },
 ];
 

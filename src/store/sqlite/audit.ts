@@ -376,6 +376,7 @@ export function createSqliteAuditStore(path: string, options: SqliteAuditOptions
 
   let worker: Worker | undefined;
   let nextId = 1;
+  const inflight = new Set<Promise<unknown>>();
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   const failAll = (e: unknown) => {
     for (const p of pending.values()) p.reject(e);
@@ -413,11 +414,17 @@ export function createSqliteAuditStore(path: string, options: SqliteAuditOptions
     worker ??= spawn();
     const w = worker;
     const id = nextId++;
-    return new Promise((resolve, reject) => {
+    const reply = new Promise<ReturnType<WriteSide[O]>>((resolve, reject) => {
       pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       w.ref();
       w.postMessage({ id, op, args } satisfies WriteRequest);
     });
+    inflight.add(reply);
+    void reply.then(
+      () => inflight.delete(reply),
+      () => inflight.delete(reply),
+    );
+    return reply;
   }
 
   const q = {
@@ -515,6 +522,8 @@ export function createSqliteAuditStore(path: string, options: SqliteAuditOptions
       return write('prune', before, limit);
     },
     async close() {
+      // Every write already sent is answered before the writer closes its database.
+      await Promise.allSettled([...inflight]);
       const w = worker;
       worker = undefined;
       if (w) {

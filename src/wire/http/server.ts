@@ -84,8 +84,11 @@ function protocolOf(req: http.IncomingMessage): Protocol {
 // The metrics label of a request: X-Amz-Target's service (TrentService is KMS), or STS.
 function apiOf(req: http.IncomingMessage, protocol: Protocol): string {
   if (protocol !== 'json') return protocol === 'sts-query' ? 'sts' : 'unknown';
-  const service = String(req.headers['x-amz-target']).split('.')[0]!;
-  return service === 'TrentService' ? 'kms' : service.replace(/_\d+$/, '').toLowerCase();
+  const target = String(req.headers['x-amz-target']);
+  if (target.startsWith('TrentService.')) return 'kms';
+  // com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents → cloudtrail
+  const service = target.split('.').slice(-2, -1)[0] ?? target;
+  return service.replace(/_\d+$/, '').toLowerCase();
 }
 
 const AUTH_ERRORS: Record<AuthError['code'], { json: string; query: string; queryStatus: number }> = {
