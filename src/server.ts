@@ -83,7 +83,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
     clock: () => Date.now() + offset,
     random: (n) => randomBytes(n),
     uuid: randomUUID,
-    ...(audit ? { audit: audit.recordKmsCall } : {}),
+    ...(audit ? { audit: audit.recordKmsCall, auditServiceEvent: audit.recordKmsServiceEvent } : {}),
     // A change to a key's policy, state or material ends every cached bucket key under it.
     onKeyChange: (keyArn) => bucketKeys.forgetKey(keyArn),
   });

@@ -50,6 +50,50 @@ function invokedBy(viaService: string): string {
 }
 
 /**
+ * The CloudTrail record of something a service did on its own (eventType `AwsServiceEvent`), e.g.
+ * KMS rotating a key on schedule or erasing a key whose deletion window passed: no caller, the
+ * service as `invokedBy`, delivered to the resource owner's trail only.
+ */
+export function buildServiceEventRecord(
+  event: { eventSource: string; eventName: string; eventTime: number; region: string; resource: { arn: string; accountId: string; type: string }; additionalEventData?: Record<string, unknown> },
+  uuid: () => string,
+): AuditEventInput {
+  const eventId = uuid();
+  const { resource } = event;
+  const record = {
+    eventVersion: EVENT_VERSION,
+    userIdentity: { accountId: resource.accountId, invokedBy: event.eventSource },
+    eventTime: eventTimeIso(event.eventTime),
+    eventSource: event.eventSource,
+    eventName: event.eventName,
+    awsRegion: event.region,
+    sourceIPAddress: event.eventSource,
+    userAgent: event.eventSource,
+    requestParameters: null,
+    responseElements: null,
+    ...(event.additionalEventData ? { additionalEventData: event.additionalEventData } : {}),
+    eventID: eventId,
+    readOnly: false,
+    resources: [{ accountId: resource.accountId, type: resource.type, ARN: resource.arn }],
+    eventType: 'AwsServiceEvent',
+    managementEvent: true,
+    recipientAccountId: resource.accountId,
+    eventCategory: 'Management',
+  };
+  return {
+    accountId: resource.accountId,
+    region: event.region,
+    eventId,
+    eventTime: Math.floor(event.eventTime / 1000),
+    eventName: event.eventName,
+    eventSource: event.eventSource,
+    readOnly: false,
+    resources: [{ type: resource.type, name: resource.arn }],
+    record: JSON.stringify(record),
+  };
+}
+
+/**
  * The CloudTrail records of one call: one copy per account that must see it, the caller's first,
  * then each resource owner's (research §4.2). Copies share a `sharedEventID` when there are several;
  * each has its own `eventID` and `recipientAccountId`. Denied calls are delivered the same way.

@@ -1,10 +1,10 @@
-import type { KmsCallRecord } from '../kms/audit-record.js';
+import type { KmsCallRecord, KmsServiceEvent } from '../kms/audit-record.js';
 import type { AuditStore, RootOfTrust } from '../store/types.js';
 import { createDelivery, type Delivery } from './delivery.js';
-import { apiCallFromKms } from './kms-call.js';
+import { apiCallFromKms, KMS_EVENT_SOURCE } from './kms-call.js';
 import { listPublicKeys, type ListPublicKeysOutput } from './operations/list-public-keys.js';
 import { lookupEvents, type LookupCaller, type LookupEventsOutput } from './operations/lookup-events.js';
-import { buildRecords, type ApiCall } from './record.js';
+import { buildRecords, buildServiceEventRecord, KMS_KEY_TYPE, type ApiCall } from './record.js';
 import { loadSigningKey } from './signing-key.js';
 import type { DeliveryTarget } from './target.js';
 import { createAuditWriter, type AuditWriter } from './writer.js';
@@ -36,6 +36,8 @@ export interface AuditTrail {
   recordKmsCall(call: KmsCallRecord): Promise<void>;
   /** The same for any service's call (the object store's, later). */
   recordCall(call: ApiCall): Promise<void>;
+  /** The key service's own actions: scheduled rotation and deletion (AwsServiceEvent). */
+  recordKmsServiceEvent(event: KmsServiceEvent): Promise<void>;
   lookupEvents(caller: LookupCaller, input: unknown): Promise<LookupEventsOutput>;
   listPublicKeys(): Promise<ListPublicKeysOutput>;
   /** The digest signing key's public half (PEM), for `GET /v1/audit/public-key`. */
@@ -98,6 +100,20 @@ export async function createAuditTrail(deps: AuditTrailDeps): Promise<AuditTrail
   return {
     recordKmsCall: (call) => writer.write(buildRecords(apiCallFromKms(call, deps.errorType), deps.uuid)),
     recordCall: (call) => writer.write(buildRecords(call, deps.uuid)),
+    recordKmsServiceEvent: (event) =>
+      writer.write([
+        buildServiceEventRecord(
+          {
+            eventSource: KMS_EVENT_SOURCE,
+            eventName: event.eventName,
+            eventTime: event.eventTime,
+            region: event.key.region,
+            resource: { arn: event.key.arn, accountId: event.key.accountId, type: KMS_KEY_TYPE },
+            additionalEventData: { keyId: event.key.arn },
+          },
+          deps.uuid,
+        ),
+      ]),
     lookupEvents: (caller, input) => lookupEvents({ store: deps.store, clock: deps.clock, retentionMs: deps.retentionMs }, caller, input),
     listPublicKeys: () => listPublicKeys(deps.store, deps.clock),
     publicKeyPem: signer.publicKeyPem,

@@ -1,6 +1,6 @@
 import type { Principal } from '../identity/principal.js';
 import type { RootOfTrust, KeyStore } from '../store/types.js';
-import type { KmsCallRecord } from './audit-record.js';
+import type { KmsCallRecord, KmsServiceEvent } from './audit-record.js';
 
 /** What the key service is built from (DESIGN.md rule 1: everything passed in). */
 export interface KmsDeps {
@@ -12,6 +12,8 @@ export interface KmsDeps {
   uuid: () => string;
   /** Persists the audit record of each call before it is answered; a throw fails the call. */
   audit?: (record: KmsCallRecord) => Promise<void>;
+  /** Records what the service does on its own (scheduled rotation and deletion). */
+  auditServiceEvent?: (event: KmsServiceEvent) => Promise<void>;
   /** Told after any change to a key's policy, state or material (bucket-key caches listen). */
   onKeyChange?: (keyArn: string) => void;
 }

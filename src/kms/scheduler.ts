@@ -19,9 +19,11 @@ export async function runDueWork(deps: KmsDeps, materials: MaterialCache): Promi
         await deps.keys.deleteKey(key.id, key.revision);
         materials.forget(key.id);
         deps.onKeyChange?.(key.arn);
+        await deps.auditServiceEvent?.({ eventName: 'DeleteKey', eventTime: now, key });
         deleted++;
       } else if (key.nextRotationAt !== undefined && key.nextRotationAt <= now && key.state === 'Enabled') {
         await rotate(deps, key, now);
+        await deps.auditServiceEvent?.({ eventName: 'RotateKey', eventTime: now, key });
         rotated++;
       }
     } catch (e) {

@@ -37,6 +37,7 @@ import {
   type KMSClient,
 } from '@aws-sdk/client-kms';
 import { KMS_OPERATIONS } from '../../src/wire/kms-json/operations.js';
+import { sendRaw } from '../helpers/signed.js';
 import { CUSTOMER, OUTSIDER, PROVIDER2 } from '../helpers/accounts.js';
 import { kmsClient } from '../helpers/clients.js';
 import { BLOB, DAY_MS, flipByte, materialVersion, operationsToCover, rejectsKms, trackOperations, UUID } from '../helpers/kms-wire.js';
@@ -993,5 +994,22 @@ describe('AWS SDK: scheduled rotation and deletion across restarts (clock offset
     assert.equal(status.KeyRotationEnabled, true);
     within(status.NextRotationDate, Date.now() + (91 + 90) * DAY_MS, 120_000, 'NextRotationDate is one period after the rotation');
     await rejectsKms(kms.send(new DescribeKeyCommand({ KeyId: slow.KeyId })), 'NotFoundException', `Key '${slow.Arn}' does not exist`);
+
+    // What KMS did on its own is in the owner's trail as AwsServiceEvents (CloudTrail LookupEvents).
+    const lookup = async (eventName: string) => {
+      const res = await sendRaw(server.url, JSON.stringify({ LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: eventName }] }), {
+        who: CUSTOMER,
+        service: 'cloudtrail',
+        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents' },
+      });
+      assert.equal(res.status, 200, res.text);
+      return (res.json().Events as { CloudTrailEvent: string }[]).map((e) => JSON.parse(e.CloudTrailEvent));
+    };
+    const rotated = (await lookup('RotateKey')).filter((e) => e.resources[0].ARN === rotating.Arn);
+    assert.equal(rotated.length, 1);
+    assert.equal(rotated[0].eventType, 'AwsServiceEvent');
+    assert.equal(rotated[0].userIdentity.invokedBy, 'kms.amazonaws.com');
+    const erased = (await lookup('DeleteKey')).map((e) => e.resources[0].ARN);
+    assert.ok(erased.includes(doomed.Arn) && erased.includes(slow.Arn), 'both erasures are recorded');
   });
 });

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { readBlobHeader } from '../../../src/formats/ciphertext-blob.js';
 import { open, seal } from '../../../src/formats/sealed.js';
 import type { Principal } from '../../../src/identity/principal.js';
-import type { KmsCallRecord } from '../../../src/kms/audit-record.js';
+import type { KmsCallRecord, KmsServiceEvent } from '../../../src/kms/audit-record.js';
 import type { KmsDeps, KmsRequest } from '../../../src/kms/context.js';
 import { KmsError, type KmsErrorCode } from '../../../src/kms/errors.js';
 import { createKeyService } from '../../../src/kms/service.js';
@@ -57,6 +57,7 @@ interface HarnessOptions {
 function harness(options: HarnessOptions = {}) {
   const stores = createMemoryStores();
   const audits: KmsCallRecord[] = [];
+  const serviceEvents: KmsServiceEvent[] = [];
   const changes: string[] = [];
   const seed = options.seed ?? 'seed';
   const prefix = options.prefix ?? (++harnesses).toString(16).padStart(8, '0');
@@ -79,6 +80,9 @@ function harness(options: HarnessOptions = {}) {
       (async (record) => {
         audits.push(record);
       }),
+    auditServiceEvent: async (event) => {
+      serviceEvents.push(event);
+    },
     onKeyChange: (arn) => changes.push(arn),
   };
   const service = createKeyService(deps);
@@ -103,6 +107,7 @@ function harness(options: HarnessOptions = {}) {
     service,
     clock,
     audits,
+    serviceEvents,
     changes,
     call,
     async createKey(body: Record<string, unknown> = {}): Promise<{ KeyId: string; Arn: string }> {
@@ -523,5 +528,23 @@ describe('kms/service: fixed dependencies', () => {
     const second = await run();
     assert.deepEqual(second, first);
     assert.equal(first.KeyId, 'abcdef01-0000-4000-8000-000000000001');
+  });
+});
+
+describe('kms/service: what the service does on its own is audited', () => {
+  it('a scheduled rotation and a scheduled erasure each produce one service event for the key owner', async () => {
+    const h = harness();
+    const { KeyId, Arn } = await h.createKey();
+    await h.call('EnableKeyRotation', { KeyId, RotationPeriodInDays: 90 });
+    h.clock.now = T0 + 90 * DAY;
+    assert.equal((await h.service.runScheduledWork()).rotated, 1);
+    assert.deepEqual(h.serviceEvents, [{ eventName: 'RotateKey', eventTime: T0 + 90 * DAY, key: h.serviceEvents[0]!.key }]);
+    assert.equal(h.serviceEvents[0]!.key.arn, Arn);
+    assert.equal(h.serviceEvents[0]!.key.accountId, ACCOUNT);
+    await h.call('ScheduleKeyDeletion', { KeyId, PendingWindowInDays: 7 });
+    h.clock.now = T0 + 97 * DAY;
+    assert.equal((await h.service.runScheduledWork()).deleted, 1);
+    assert.deepEqual(h.serviceEvents.map((e) => e.eventName), ['RotateKey', 'DeleteKey']);
+    assert.equal(h.serviceEvents[1]!.key.arn, Arn);
   });
 });
