@@ -87,7 +87,7 @@ export function uploadChecksum(upload: UploadRecord): { algorithm: ChecksumAlgor
 /** Where a part's sealed checksum is bound (object-keys.ts `sealChecksum`): never the object's own label. */
 export const partChecksumLabel = (bucket: string, key: string, partNumber: number) => `${bucket}/${key}#part${partNumber}`;
 /** The label of a whole object's sealed checksum, as PutObject and GetObject use it. */
-export const objectChecksumLabel = (bucket: string, key: string) => `${bucket}/${key}`;
+export { objectChecksumLabel } from './object-keys.js';
 
 /**
  * Passes the bytes through unchanged and computes `algorithm` over them; `digest()` is the base64

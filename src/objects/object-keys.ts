@@ -36,5 +36,8 @@ export function openChecksum(dataKey: Buffer, sealed: Buffer, where: string): st
   }
 }
 
+/** What an object's sealed checksum is bound to (its bucket and key). */
+export const objectChecksumLabel = (bucket: string, key: string) => `${bucket}/${key}`;
+
 /** A fresh ETag: random, not the MD5 of the plaintext (S3 does the same for SSE-KMS; an MD5 would reveal the data to whoever guesses it). */
 export const newEtag = (random: (n: number) => Buffer, parts?: number) => random(16).toString('hex') + (parts !== undefined ? `-${parts}` : '');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defaultKeyPolicy, parsePolicy, PolicyError } from '../../policy/index.js';
+import { defaultKeyPolicy } from '../../policy/index.js';
 import type { KeyRecord, KeySpec, KeyUsage } from '../../store/types.js';
 import { checkLockout } from '../authorize.js';
 import { kmsError } from '../errors.js';
@@ -8,7 +8,7 @@ import { newMaterial } from '../material.js';
 import { keyMetadata } from '../metadata.js';
 import { defineOperation } from '../operation.js';
 import { DescriptionType, PolicyType, TagList } from '../shapes.js';
-import { policyError } from './put-key-policy.js';
+import { parseKeyPolicy } from './put-key-policy.js';
 import { checkTags } from './tag-resource.js';
 
 const SPECS = ['SYMMETRIC_DEFAULT', 'RSA_2048', 'RSA_3072', 'RSA_4096', 'ECC_NIST_P256', 'ECC_NIST_P384', 'HMAC_256'] as const;
@@ -95,13 +95,7 @@ export const CreateKey = defineOperation({
       revision: 1,
     };
     if (input.Policy !== undefined) {
-      let parsed;
-      try {
-        parsed = parsePolicy(input.Policy);
-      } catch (e) {
-        if (e instanceof PolicyError) throw policyError(e, input.Policy);
-        throw e;
-      }
+      const parsed = parseKeyPolicy(input.Policy);
       if (!input.BypassPolicyLockoutSafetyCheck) checkLockout(request, key, parsed);
     }
     const material = await newMaterial(deps, key, 1);

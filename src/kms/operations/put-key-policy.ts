@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parsePolicy, PolicyError } from '../../policy/index.js';
+import { parsePolicy, PolicyError, type Policy } from '../../policy/index.js';
 import { checkLockout } from '../authorize.js';
 import { KmsError, kmsError } from '../errors.js';
 import { requireNotPendingDeletion } from '../key-states.js';
@@ -23,6 +23,16 @@ export function policyError(e: PolicyError, document: string): KmsError {
   return kmsError('malformed-policy', e.message);
 }
 
+/** Parses a key policy document, answering as KMS does when it is malformed or too large. */
+export function parseKeyPolicy(document: string): Policy {
+  try {
+    return parsePolicy(document);
+  } catch (e) {
+    if (e instanceof PolicyError) throw policyError(e, document);
+    throw e;
+  }
+}
+
 export const PutKeyPolicy = defineOperation({
   name: 'PutKeyPolicy',
   readOnly: false,
@@ -41,13 +51,7 @@ export const PutKeyPolicy = defineOperation({
     });
     if ((input.PolicyName ?? 'default') !== 'default') throw kmsError('not-found', `No such policy exists: ${input.PolicyName}`);
     requireNotPendingDeletion(key);
-    let parsed;
-    try {
-      parsed = parsePolicy(input.Policy);
-    } catch (e) {
-      if (e instanceof PolicyError) throw policyError(e, input.Policy);
-      throw e;
-    }
+    const parsed = parseKeyPolicy(input.Policy);
     if (!bypass) checkLockout(ctx.request, key, parsed);
     await ctx.save({ ...key, policy: input.Policy });
     return {};

@@ -1,4 +1,4 @@
-import type { ObjectEncryption, ObjectRecord } from '../../store/object-types.js';
+import type { ObjectEncryption } from '../../store/object-types.js';
 import { needs } from '../../util/needs.js';
 import { writeEncrypted } from '../body.js';
 import { ownedBucket } from '../buckets.js';
@@ -6,11 +6,11 @@ import { parseChecksumAlgorithm, type ChecksumAlgorithm } from '../checksums.js'
 import type { ObjectContext } from '../context.js';
 import { objectError } from '../errors.js';
 import { copySourceObject, MAX_COPY_BYTES, objectChecksumLabel, UPLOAD_CHECKSUM_ALGORITHMS, type CopySource } from '../multipart.js';
-import { checkObjectKey, newEtag, openChecksum, sealChecksum, streamContext } from '../object-keys.js';
+import { checkObjectKey, openChecksum, streamContext } from '../object-keys.js';
 import { readObject } from '../read.js';
 import { newDataKey, openDataKey, resolveEncryption, type EncryptionRequest } from '../sse.js';
 import type { Conditions } from './get-object.js';
-import { freeBlobs } from './put-object.js';
+import { freeBlobs, singlePartRecord } from './put-object.js';
 
 export interface CopyObjectInput {
   bucket: string;
@@ -120,25 +120,9 @@ export async function copyObject(ctx: ObjectContext, input: CopyObjectInput): Pr
       if (expected !== undefined && written.checksum !== expected) {
         throw objectError('internal', 'We encountered an internal error. Please try again.');
       }
-      const now = ctx.deps.clock();
-      const etag = newEtag(ctx.deps.random);
       const kept = directive === 'REPLACE' ? input : source;
-      const record: ObjectRecord = {
-        bucket: input.bucket,
-        key: input.key,
-        size: written.size,
-        etag,
-        lastModified: now,
-        ...(kept.contentType !== undefined ? { contentType: kept.contentType } : {}),
-        headers: kept.headers,
-        metadata: kept.metadata,
-        encryption,
-        segmentSize: ctx.deps.segmentSize,
-        parts: [{ partNumber: 1, blobId: written.blobId, size: written.size, etag, lastModified: now }],
-        ...(algorithm && written.checksum !== undefined
-          ? { checksum: { algorithm, type: 'FULL_OBJECT' as const, sealed: sealChecksum(dataKey, written.checksum, objectChecksumLabel(input.bucket, input.key), ctx.deps.random(12)) } }
-          : {}),
-      };
+      const record = singlePartRecord(ctx, input.bucket, input.key, written, dataKey, encryption, kept, algorithm);
+      const { etag, lastModified: now } = record;
       const replaced = await ctx.deps.meta.putObject(record);
       committed = true;
       if (replaced) await freeBlobs(ctx, replaced.parts.filter((p) => p.blobId !== written.blobId));

@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
 import type { ObjectEncryption, ObjectRecord } from '../../store/object-types.js';
-import { writeEncrypted, type BodyChecks } from '../body.js';
+import { writeEncrypted, type BodyChecks, type WrittenBody } from '../body.js';
 import { ownedBucket } from '../buckets.js';
 import type { ObjectContext } from '../context.js';
-import { checkObjectKey, newEtag, sealChecksum, streamContext } from '../object-keys.js';
+import { checkObjectKey, newEtag, objectChecksumLabel, sealChecksum, streamContext } from '../object-keys.js';
 import { newDataKey, resolveEncryption, type EncryptionRequest } from '../sse.js';
 import { objectError } from '../errors.js';
 
@@ -42,25 +42,9 @@ export async function putObject(ctx: ObjectContext, input: PutObjectInput): Prom
   const { dataKey, encryption } = await newDataKey(ctx, input.bucket, input.key, resolved);
   try {
     const written = await writeEncrypted(ctx, input.body, dataKey, streamContext(input.bucket, input.key, 1), { maxLength: MAX_PUT_BYTES, ...input.checks });
-    const now = ctx.deps.clock();
-    const etag = newEtag(ctx.deps.random);
     const algorithm = input.checks.checksumAlgorithm;
-    const record: ObjectRecord = {
-      bucket: input.bucket,
-      key: input.key,
-      size: written.size,
-      etag,
-      lastModified: now,
-      ...(input.contentType !== undefined ? { contentType: input.contentType } : {}),
-      headers: input.headers,
-      metadata: input.metadata,
-      encryption,
-      segmentSize: ctx.deps.segmentSize,
-      parts: [{ partNumber: 1, blobId: written.blobId, size: written.size, etag, lastModified: now }],
-      ...(algorithm && written.checksum
-        ? { checksum: { algorithm, type: 'FULL_OBJECT' as const, sealed: sealChecksum(dataKey, written.checksum, `${input.bucket}/${input.key}`, ctx.deps.random(12)) } }
-        : {}),
-    };
+    const record = singlePartRecord(ctx, input.bucket, input.key, written, dataKey, encryption, input, algorithm);
+    const etag = record.etag;
     // The conditions are checked again just before the object appears, against a write that raced it.
     await checkWriteConditions(ctx, input);
     const replaced = await ctx.deps.meta.putObject(record);
@@ -74,6 +58,37 @@ export async function putObject(ctx: ObjectContext, input: PutObjectInput): Prom
   } finally {
     dataKey.fill(0);
   }
+}
+
+/** The record of an object written as one stream (PutObject, CopyObject), its checksum sealed. */
+export function singlePartRecord(
+  ctx: ObjectContext,
+  bucket: string,
+  key: string,
+  written: WrittenBody,
+  dataKey: Buffer,
+  encryption: ObjectEncryption,
+  described: { contentType?: string; headers: Record<string, string>; metadata: Record<string, string> },
+  algorithm: string | undefined,
+): ObjectRecord {
+  const now = ctx.deps.clock();
+  const etag = newEtag(ctx.deps.random);
+  return {
+    bucket,
+    key,
+    size: written.size,
+    etag,
+    lastModified: now,
+    ...(described.contentType !== undefined ? { contentType: described.contentType } : {}),
+    headers: described.headers,
+    metadata: described.metadata,
+    encryption,
+    segmentSize: ctx.deps.segmentSize,
+    parts: [{ partNumber: 1, blobId: written.blobId, size: written.size, etag, lastModified: now }],
+    ...(algorithm && written.checksum !== undefined
+      ? { checksum: { algorithm, type: 'FULL_OBJECT' as const, sealed: sealChecksum(dataKey, written.checksum, objectChecksumLabel(bucket, key), ctx.deps.random(12)) } }
+      : {}),
+  };
 }
 
 /** S3 conditional writes (User Guide "Conditional writes"): 412 and nothing written when they fail. */
