@@ -15,6 +15,7 @@ const SUITES: Suite[] = [
   { name: 'kms', run: kms.run },
   { name: 'audit', run: audit.run },
   { name: 'tenants', run: tenants.run },
+  { name: 'objects', run: async () => (await import('./objects.js')).run() },
 ];
 
 /** The commit measured, and whether the working tree differed from it. */

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { ConfigError, type Config } from './config.js';
 import { createIdentityRegistry, type AccountConfig, type IdentityRegistry } from './identity/registry.js';
+import { createRandomPool } from './kms/random-pool.js';
 import { createKeyService, type KeyService } from './kms/service.js';
 import { keyFileRootOfTrust } from './store/root-of-trust/key-file.js';
 import { createSqliteStores } from './store/sqlite/index.js';
@@ -82,6 +83,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
     root: opened.root,
     clock: () => Date.now() + offset,
     random: (n) => randomBytes(n),
+    nonce: createRandomPool(),
     uuid: randomUUID,
     ...(audit ? { audit: audit.recordKmsCall, auditServiceEvent: audit.recordKmsServiceEvent } : {}),
     // A change to a key's policy, state or material ends every cached bucket key under it.

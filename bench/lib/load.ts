@@ -53,7 +53,7 @@ function ticksPerSecond(): number {
 }
 
 /** User + system CPU seconds of a process, from /proc/<pid>/stat (fields 14 and 15, proc(5)). */
-function processCpuSeconds(pid: number): number | undefined {
+export function processCpuSeconds(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -65,7 +65,7 @@ function processCpuSeconds(pid: number): number | undefined {
 }
 
 /** Busy CPU seconds of the whole machine, from the first line of /proc/stat (proc(5)). */
-function machineCpuSeconds(): number | undefined {
+export function machineCpuSeconds(): number | undefined {
   try {
     const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
     const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
@@ -112,7 +112,7 @@ interface Answer {
 
 function send(agent: http.Agent, host: string, port: number, request: SignedRequest): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ agent, host, port, method: 'POST', path: '/', headers: request.headers }, (res) => {
+    const req = http.request({ agent, host, port, method: request.method ?? 'POST', path: request.path ?? '/', headers: request.headers }, (res) => {
       const status = res.statusCode ?? 0;
       if (status === 200) {
         res.resume();

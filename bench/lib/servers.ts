@@ -96,6 +96,11 @@ export function startNoop(): Promise<Target> {
   return startProcess(process.execPath, [NOOP], /listening on (https?:\/\/\S+)/);
 }
 
+/** The no-op object server (bench/lib/noop-object-server.ts) in its own process. */
+export function startNoopObjects(): Promise<Target> {
+  return startProcess(process.execPath, [resolve(import.meta.dirname, 'noop-object-server.js')], /listening on (https?:\/\/\S+)/);
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolvePromise, reject) => {
     const probe = createServer();

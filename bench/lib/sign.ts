@@ -11,6 +11,10 @@ export interface Credentials {
 export interface SignedRequest {
   headers: Record<string, string>;
   body: string;
+  /** Defaults to POST (the JSON protocols); S3 PutObject sends PUT. */
+  method?: string;
+  /** Defaults to `/`; S3 names the object in the path (`/bucket/key`). */
+  path?: string;
 }
 
 export type KmsSigner = (target: string, body: string) => Promise<SignedRequest>;

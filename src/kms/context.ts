@@ -9,6 +9,8 @@ export interface KmsDeps {
   /** Epoch milliseconds. */
   clock: () => number;
   random: (bytes: number) => Buffer;
+  /** Bytes that must never repeat but need not be secret (GCM nonces); `random` when absent. */
+  nonce?: (bytes: number) => Buffer;
   uuid: () => string;
   /** Persists the audit record of each call before it is answered; a throw fails the call. */
   audit?: (record: KmsCallRecord) => Promise<void>;

@@ -4,6 +4,7 @@ import { authorizeAccount, authorizeKey } from './authorize.js';
 import type { KmsDeps, KmsRequest } from './context.js';
 import { KmsError, kmsError } from './errors.js';
 import { aliasArn, keyArn, parseKeyRef } from './key-ref.js';
+import { createKeyRecordCache } from './key-cache.js';
 import { createMaterialCache } from './material.js';
 import type { KeyLookup, Operation, OperationContext } from './operation.js';
 import { runDueWork } from './scheduler.js';
@@ -21,6 +22,7 @@ export interface KeyService {
 
 export function createKeyService(deps: KmsDeps): KeyService {
   const materials = createMaterialCache(deps);
+  const keys = createKeyRecordCache(deps.keys);
 
   async function lookup(request: KmsRequest, ref: string, options: KeyLookup): Promise<KeyRecord> {
     const parsed = parseKeyRef(ref);
@@ -55,7 +57,7 @@ export function createKeyService(deps: KmsDeps): KeyService {
         break;
       }
     }
-    const key = await deps.keys.getKey(request.region, keyId);
+    const key = await keys.get(request.region, keyId);
     if (!key || key.accountId !== accountId) throw notFound(`Key '${keyArn(request.region, accountId, keyId)}' does not exist`);
     return key;
   }
@@ -78,7 +80,7 @@ export function createKeyService(deps: KmsDeps): KeyService {
         return key;
       },
       async keyById(keyId, options) {
-        const key = await deps.keys.getKey(request.region, keyId);
+        const key = await keys.get(request.region, keyId);
         if (!key) return undefined;
         resources.set(key.arn, { arn: key.arn, accountId: key.accountId });
         authorizeKey(request, options.action, key, options.conditions);

@@ -15,7 +15,8 @@ export async function encryptUnder(ctx: OperationContext, key: KeyRecord, plaint
   requireEnabled(key);
   requireSymmetricEncryption(key, ctx.operation);
   const material = await ctx.material(key);
-  return sealBlob({ keyId: key.id, material: key.currentMaterial }, material, plaintext, context, ctx.deps.random(12));
+  const nonce = ctx.deps.nonce ? ctx.deps.nonce(12) : ctx.deps.random(12);
+  return sealBlob({ keyId: key.id, material: key.currentMaterial }, material, plaintext, context, nonce);
 }
 
 export function checkAlgorithm(algorithm: string | undefined, key: KeyRecord): void {

@@ -1,7 +1,7 @@
 import type { AuthorizationRequest, ContextValue, EvalState } from './types.js';
 
 export function newEvalState(req: AuthorizationRequest): EvalState {
-  return { req, action: req.action.toLowerCase(), lowerContext: undefined, role: undefined };
+  return { req, action: req.action.toLowerCase(), context: undefined, lowerContext: undefined, role: undefined };
 }
 
 /**
@@ -10,7 +10,11 @@ export function newEvalState(req: AuthorizationRequest): EvalState {
  * the common case costs one property read; the lower-cased map is built once per request.
  */
 export function contextValue(st: EvalState, key: string, lowerKey: string): ContextValue {
-  const ctx = st.req.context;
+  let ctx = st.context;
+  if (ctx === undefined) {
+    const given = st.req.context;
+    st.context = ctx = typeof given === 'function' ? given() : given;
+  }
   if (Object.hasOwn(ctx, key)) return ctx[key];
   let lower = st.lowerContext;
   if (lower === undefined) {

@@ -11,8 +11,12 @@ export interface AuthorizationRequest {
   resource: string;
   /** The account that owns the key. */
   resourceAccountId: string;
-  /** Condition keys by name; names are matched case-insensitively. */
-  context: Record<string, ContextValue>;
+  /**
+   * Condition keys by name; names are matched case-insensitively. May be given as a function that
+   * builds them: it is called at most once per evaluation, and only when a condition or a policy
+   * variable reads a key (a policy without either, like the default key policy, never needs one).
+   */
+  context: Record<string, ContextValue> | (() => Record<string, ContextValue>);
 }
 
 export type Decision = 'allow' | 'explicit-deny' | 'implicit-deny';
@@ -47,6 +51,8 @@ export interface EvalState {
   readonly req: AuthorizationRequest;
   /** The action, lower-cased once per request (action names match case-insensitively). */
   readonly action: string;
+  /** `req.context`, built on first use when given as a function. */
+  context: Record<string, ContextValue> | undefined;
   lowerContext: Map<string, ContextValue> | undefined;
   /** The role behind an assumed-role session ARN; null when the caller is not one. */
   role: { account: string; name: string } | null | undefined;

@@ -97,6 +97,11 @@ export interface KeyStore {
   /** Stores a new key with its first material, atomically and durably. */
   createKey(key: KeyRecord, material: MaterialRecord): Promise<void>;
   getKey(region: string, keyId: string): Promise<KeyRecord | undefined>;
+  /**
+   * The stored revision of a key, without reading its record: lets a reader keep a parsed record
+   * and still see every change (each change bumps the revision) on its next request.
+   */
+  getKeyRevision(region: string, keyId: string): Promise<number | undefined>;
   listKeys(accountId: string, region: string, limit: number, after?: string): Promise<Page<KeyRecord>>;
   /** Replaces the key's metadata when `key.revision - 1` is the stored revision; else StaleRevisionError. */
   updateKey(key: KeyRecord): Promise<void>;

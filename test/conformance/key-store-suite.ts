@@ -223,6 +223,37 @@ export function testKeyStore(name: string, makeStores: MakeStores): void {
       });
     });
 
+    describe('getKeyRevision', () => {
+      it('answers the stored revision of a key, in its own region only', async () => {
+        const key = keyRecord(1, { revision: 4 });
+        await keys.createKey(key, materialRecord(key, 1));
+        assert.equal(await keys.getKeyRevision(REGION, key.id), 4);
+        assert.equal(await keys.getKeyRevision(OTHER_REGION, key.id), undefined);
+        assert.equal(await keys.getKeyRevision(REGION, keyId(99)), undefined);
+      });
+
+      it('follows every change: updateKey and rotate bump it, deleteKey ends it', async () => {
+        const key = keyRecord(1);
+        await keys.createKey(key, materialRecord(key, 1));
+        const updated = { ...key, description: 'new', revision: 2 };
+        await keys.updateKey(updated);
+        assert.equal(await keys.getKeyRevision(REGION, key.id), 2);
+        const rotated = { ...updated, currentMaterial: 2, revision: 3 };
+        await keys.rotate(rotated, materialRecord(rotated, 2));
+        assert.equal(await keys.getKeyRevision(REGION, key.id), 3);
+        assert.equal((await keys.getKey(REGION, key.id))?.revision, 3, 'the revision read agrees with the record');
+        await keys.deleteKey(key.id);
+        assert.equal(await keys.getKeyRevision(REGION, key.id), undefined);
+      });
+
+      it('keeps a refused change from moving it', async () => {
+        const key = keyRecord(1);
+        await keys.createKey(key, materialRecord(key, 1));
+        await assert.rejects(keys.updateKey({ ...key, revision: 3 }), StaleRevisionError);
+        assert.equal(await keys.getKeyRevision(REGION, key.id), 1);
+      });
+    });
+
     describe('listKeys', () => {
       async function seed(): Promise<KeyRecord[]> {
         // Created out of order, so that an insertion-ordered driver shows itself.

@@ -54,6 +54,7 @@ describe('sqlite driver specifics', () => {
       assert.deepEqual(await b.keys.getKey(key.region, key.id), key);
       await b.keys.updateKey({ ...key, description: 'from b', revision: 2 });
       assert.equal((await a.keys.getKey(key.region, key.id))?.description, 'from b');
+      assert.equal(await a.keys.getKeyRevision(key.region, key.id), 2, 'the other connection\'s change moves the revision at once');
       await a.close();
       await b.close();
     } finally {

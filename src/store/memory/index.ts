@@ -45,6 +45,10 @@ export function createMemoryStores(): Stores {
         const key = keys.get(keyId);
         return key && key.region === region ? clone(key) : undefined;
       },
+      async getKeyRevision(region, keyId) {
+        const key = keys.get(keyId);
+        return key && key.region === region ? key.revision : undefined;
+      },
       async listKeys(accountId, region, limit, after) {
         const mine = [...keys.values()].filter((k) => k.accountId === accountId && k.region === region);
         const result = page(mine, (k) => k.id, limit, after);

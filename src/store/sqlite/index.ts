@@ -123,6 +123,8 @@ export function createSqliteStores(path: string): Stores {
       'UPDATE kms_keys SET revision = ?, deletion_at = ?, next_rotation_at = ?, doc = ? WHERE id = ? AND revision = ?',
     ),
     getKey: db.prepare<[string, string], KeyRow>('SELECT doc FROM kms_keys WHERE id = ? AND region = ?'),
+    // pluck(): the column's value itself, with no row object to build.
+    getKeyRevision: db.prepare<[string, string], number>('SELECT revision FROM kms_keys WHERE id = ? AND region = ?').pluck(),
     listKeys: db.prepare<[string, string, string, number], KeyRow>(
       'SELECT doc FROM kms_keys WHERE account_id = ? AND region = ? AND id > ? ORDER BY id LIMIT ?',
     ),
@@ -207,6 +209,9 @@ export function createSqliteStores(path: string): Stores {
       async getKey(region, keyId) {
         const row = q.getKey.get(keyId, region);
         return row && parseKey(row);
+      },
+      async getKeyRevision(region, keyId) {
+        return q.getKeyRevision.get(keyId, region);
       },
       async listKeys(accountId, region, limit, after) {
         return page(q.listKeys.all(accountId, region, after ?? '', limit + 1), parseKey, (k) => k.id, limit);

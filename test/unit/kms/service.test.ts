@@ -501,6 +501,89 @@ describe('kms/service: onKeyChange', () => {
   });
 });
 
+describe('kms/service: parsed key records are reused only at the stored revision', () => {
+  /** A second node over the same store: its own service, and so its own caches. */
+  function otherNode(h: ReturnType<typeof harness>) {
+    const service = createKeyService(h.deps);
+    return (operation: string, body: unknown) =>
+      service.invoke(
+        { principal: ADMIN, region: 'us-east-1', requestId: 'other-node', sourceIp: '192.0.2.11', userAgent: 'unit-test', secureTransport: true, time: h.clock.now },
+        KMS_OPERATIONS[`TrentService.${operation}`]!,
+        body,
+      );
+  }
+
+  it('sees a change made by another node on the very next request: state and key policy', async () => {
+    const h = harness();
+    const other = otherNode(h);
+    const { KeyId } = await h.createKey();
+    const blob = await h.encrypt(KeyId, 'before');
+
+    await other('DisableKey', { KeyId });
+    await assert.rejects(h.encrypt(KeyId, 'disabled'), kmsCode('disabled'));
+    await assert.rejects(h.decrypt(blob), kmsCode('disabled'));
+    await other('EnableKey', { KeyId });
+    assert.equal(await h.decrypt(await h.encrypt(KeyId, 'again')), 'again');
+
+    // Revocation: a Deny for Encrypt put by the other node holds here at once.
+    const policy = JSON.parse((await h.call('GetKeyPolicy', { KeyId, PolicyName: 'default' })).Policy);
+    policy.Statement.push({ Sid: 'NoEncrypt', Effect: 'Deny', Principal: { AWS: '*' }, Action: 'kms:Encrypt', Resource: '*' });
+    await other('PutKeyPolicy', { KeyId, PolicyName: 'default', Policy: JSON.stringify(policy) });
+    await assert.rejects(h.encrypt(KeyId, 'revoked'), kmsCode('access-denied'));
+    assert.equal(await h.decrypt(blob), 'before', 'Decrypt is still allowed');
+  });
+
+  it('sees rotation by another node: new blobs use the new material', async () => {
+    const h = harness();
+    const other = otherNode(h);
+    const { KeyId } = await h.createKey();
+    const first = await h.encrypt(KeyId, 'v1');
+    await other('RotateKeyOnDemand', { KeyId });
+    const second = await h.encrypt(KeyId, 'v2');
+    assert.deepEqual([materialOf(first), materialOf(second)], [1, 2]);
+    assert.equal(await h.decrypt(first), 'v1');
+  });
+
+  it('reads the key document once per revision, and its revision on every request', async () => {
+    let documents = 0;
+    let revisions = 0;
+    const h = harness({
+      wrapKeys: (keys) => ({
+        ...keys,
+        async getKey(region, keyId) {
+          documents++;
+          return keys.getKey(region, keyId);
+        },
+        async getKeyRevision(region, keyId) {
+          revisions++;
+          return keys.getKeyRevision(region, keyId);
+        },
+      }),
+    });
+    const { KeyId } = await h.createKey();
+    const blob = await h.encrypt(KeyId, 'x');
+    [documents, revisions] = [0, 0];
+    for (let i = 0; i < 5; i++) {
+      await h.encrypt(KeyId, 'x');
+      await h.decrypt(blob);
+    }
+    assert.deepEqual([documents, revisions], [0, 10]);
+    await h.call('UpdateKeyDescription', { KeyId, Description: 'changed' });
+    [documents, revisions] = [0, 0];
+    assert.equal((await h.call('DescribeKey', { KeyId })).KeyMetadata.Description, 'changed');
+    await h.encrypt(KeyId, 'x');
+    assert.deepEqual([documents, revisions], [1, 2], 'one document read after the change, then the kept one');
+  });
+
+  it('answers NotFound for a key erased by another node, though its record was kept', async () => {
+    const h = harness();
+    const { KeyId } = await h.createKey();
+    await h.encrypt(KeyId, 'x');
+    await h.stores.keys.deleteKey(KeyId);
+    await assert.rejects(h.encrypt(KeyId, 'x'), kmsCode('not-found'));
+  });
+});
+
 describe('kms/service: limits', () => {
   it(
     'answers an encryption context too large to encode with a KMS error, not an internal one',

@@ -325,6 +325,26 @@ describe('evaluateKeyAccess', () => {
     });
   }
 
+  it('decides every table case alike when the context is given as a function, which it calls at most once', () => {
+    for (const c of cases) {
+      const keyPolicy = parsePolicy(doc(c.policy));
+      const identity = c.identity?.map((p) => parsePolicy(doc(p)));
+      const { context, ...rest } = request(c.request);
+      let built = 0;
+      const lazy = () => {
+        built++;
+        return context as Record<string, ContextValue>;
+      };
+      assert.equal(evaluateKeyAccess({ ...rest, context: lazy }, keyPolicy, identity), c.expect, c.name);
+      assert.ok(built <= 1, `${c.name}: context built ${built} times`);
+    }
+  });
+
+  it('never builds a context the policy does not read (the default key policy)', () => {
+    const context = () => assert.fail('the default key policy has no condition and no variable');
+    assert.equal(evaluateKeyAccess({ ...request({}), context }, parsePolicy(DEFAULT)), 'allow');
+  });
+
   it('a parsed policy can be evaluated many times with different requests', () => {
     const p = parsePolicy(doc(cond({ StringEquals: { 'kms:EncryptionContext:tenant': '${aws:username}' } })));
     const r = (user: string, tenant: string) =>
