@@ -201,7 +201,7 @@ async function quiet(): Promise<void> {
 async function measureLimit(measure: () => number | Promise<number>, maxTries = 3): Promise<Limit> {
   let best: Limit | undefined;
   for (let tries = 1; tries <= maxTries; tries++) {
-    await waitForQuiet(3_000);
+    await quiet();
     const machine0 = machineCpuSeconds();
     const own0 = process.cpuUsage();
     const started = performance.now();

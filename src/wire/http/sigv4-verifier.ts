@@ -42,7 +42,6 @@ class Sha256 {
     this.#data = new Uint8Array(0);
   }
 }
-const sha256 = Sha256;
 
 /**
  * @smithy/signature-v4's own canonical request and string to sign (SignatureV4Base), which are
@@ -53,7 +52,7 @@ const sha256 = Sha256;
 class Canonicaliser extends SignatureV4 {
   constructor(uriEscapePath: boolean) {
     // Credentials and region are never read: only the canonicalisation methods are called.
-    super({ credentials: { accessKeyId: '', secretAccessKey: '' }, region: '', service: '', sha256, uriEscapePath, applyChecksum: false });
+    super({ credentials: { accessKeyId: '', secretAccessKey: '' }, region: '', service: '', sha256: Sha256, uriEscapePath, applyChecksum: false });
   }
   // Requests signed in the same second share their dates: formatted once, not per request.
   #datesAt = NaN;
@@ -118,7 +117,7 @@ export async function expectedSignature(
   headers[AMZ_DATE_HEADER] = longDate;
   // The @smithy helpers read only method, path, query, headers and body of an HttpRequest.
   const request = parts as unknown as HttpRequest;
-  const payloadHash = await getPayloadHash(request, sha256);
+  const payloadHash = await getPayloadHash(request, Sha256);
   const canonicalHeaders = getCanonicalHeaders(request, undefined, signableHeaders as Set<string>);
   const canonicalRequest = canonicaliser.canonicalRequest(request, canonicalHeaders, payloadHash);
   const toSign = await canonicaliser.stringToSign(longDate, createScope(shortDate, region, service), canonicalRequest);
