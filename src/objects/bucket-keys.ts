@@ -24,8 +24,11 @@ export interface BucketKeyCache {
   forWrite(bucket: string, principalArn: string, requestedKey: string): CachedBucketKey | undefined;
   /** The plaintext of a stored bucket-key blob, if this principal unwrapped it (Decrypt) recently. */
   forRead(bucket: string, principalArn: string, blob: Buffer): Buffer | undefined;
-  rememberWrite(bucket: string, principalArn: string, requestedKey: string, key: CachedBucketKey): void;
-  rememberRead(bucket: string, principalArn: string, key: CachedBucketKey): void;
+  /** Bumped by every forgetKey: read it before asking KMS, hand it to remember*. */
+  generation(): number;
+  /** Caches a bucket key, unless a key change happened since `generation` was read (then the answer may predate a revocation). */
+  rememberWrite(bucket: string, principalArn: string, requestedKey: string, key: CachedBucketKey, generation: number): void;
+  rememberRead(bucket: string, principalArn: string, key: CachedBucketKey, generation: number): void;
   /** Drops every entry under a KMS key: called when its policy, state or material changes. */
   forgetKey(keyArn: string): void;
   size(): number;
@@ -36,6 +39,7 @@ export interface BucketKeyCache {
 export function createBucketKeyCache(ttlMs: number, clock: () => number, capacity = 10_000): BucketKeyCache {
   const writes = new Map<string, Entry>();
   const reads = new Map<string, Entry>();
+  let generation = 0;
   const blobId = (blob: Buffer) => createHash('sha256').update(blob).digest('base64');
   const fresh = (map: Map<string, Entry>, id: string) => {
     const entry = map.get(id);
@@ -58,13 +62,17 @@ export function createBucketKeyCache(ttlMs: number, clock: () => number, capacit
     forRead(bucket, principalArn, blob) {
       return fresh(reads, `${bucket}\0${principalArn}\0${blobId(blob)}`)?.plaintext;
     },
-    rememberWrite(bucket, principalArn, requestedKey, key) {
+    generation: () => generation,
+    rememberWrite(bucket, principalArn, requestedKey, key, seen) {
+      if (seen !== generation) return;
       put(writes, `${bucket}\0${principalArn}\0${requestedKey}`, key);
     },
-    rememberRead(bucket, principalArn, key) {
+    rememberRead(bucket, principalArn, key, seen) {
+      if (seen !== generation) return;
       put(reads, `${bucket}\0${principalArn}\0${blobId(key.blob)}`, key);
     },
     forgetKey(keyArn) {
+      generation++;
       for (const map of [writes, reads]) {
         for (const [id, entry] of map) if (entry.keyArn === keyArn) map.delete(id);
       }

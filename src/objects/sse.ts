@@ -80,9 +80,11 @@ export async function newDataKey(
   const requested = enc.context ? `${kmsKeyId}\0${JSON.stringify(enc.context)}` : kmsKeyId;
   let bucketKey = deps.bucketKeys.forWrite(bucket, caller.principal.arn, requested);
   if (!bucketKey) {
+    // A key change while this call is in flight must not leave its answer cached (revocation race).
+    const generation = deps.bucketKeys.generation();
     const made = await deps.kms.generateDataKey(caller, kmsKeyId, { ...userContext, 'aws:s3:arn': bucketArn(bucket) });
     bucketKey = { keyArn: made.keyArn, plaintext: made.plaintext, blob: made.blob };
-    deps.bucketKeys.rememberWrite(bucket, caller.principal.arn, requested, bucketKey);
+    deps.bucketKeys.rememberWrite(bucket, caller.principal.arn, requested, bucketKey, generation);
   }
   const { dataKey, seed } = newObjectDataKey({ bucketKey: bucketKey.plaintext, context: objectArn(bucket, key), random: deps.random });
   return {
@@ -109,9 +111,10 @@ export async function openDataKey(ctx: ObjectContext, bucket: string, key: strin
   }
   let bucketKey = deps.bucketKeys.forRead(bucket, caller.principal.arn, encryption.wrappedKey);
   if (!bucketKey) {
+    const generation = deps.bucketKeys.generation();
     const { plaintext, keyArn } = await deps.kms.decrypt(caller, encryption.wrappedKey, { ...userContext, 'aws:s3:arn': bucketArn(bucket) });
     bucketKey = plaintext;
-    deps.bucketKeys.rememberRead(bucket, caller.principal.arn, { keyArn, plaintext, blob: encryption.wrappedKey });
+    deps.bucketKeys.rememberRead(bucket, caller.principal.arn, { keyArn, plaintext, blob: encryption.wrappedKey }, generation);
   }
   return openObjectDataKey({ bucketKey, context: objectArn(bucket, key), seed: encryption.seed! });
 }
