@@ -704,9 +704,13 @@ describe('AWS SDK for JavaScript v3 against opencmk: every KMS operation', () =>
         await invalid(blob.slice(0, length)).catch((e) => assert.fail(`truncated to ${length}: ${(e as Error).message}`));
       }
       await invalid(new Uint8Array([...blob, 0]));
-      await invalid(randomBytes(64), null);
+      await invalid(Buffer.concat([Buffer.from([0x7f]), randomBytes(63)]), null);
       await invalid(new Uint8Array(Buffer.from('not a ciphertext blob at all, just some text of some length')), null);
-      await invalid(randomBytes(200), null, key.KeyId);
+      // Random bytes, never starting with the v1 version byte (1 in 256 would parse as a header naming
+      // some other key, which is IncorrectKeyException, not garbage).
+      const garbage = randomBytes(200);
+      garbage[0] = 0x7f;
+      await invalid(garbage, null, key.KeyId);
     });
 
     it('a wrong, missing or extra encryption context is InvalidCiphertextException', async () => {
