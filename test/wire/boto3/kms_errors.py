@@ -66,7 +66,8 @@ def tampered_ciphertexts():
     for length in (len(blob) - 1, len(blob) - BLOB_TAG, 48, 33, 17, 1):
         error(kms.decrypt, "InvalidCiphertextException", CiphertextBlob=blob[:length], EncryptionContext=context)
     error(kms.decrypt, "InvalidCiphertextException", CiphertextBlob=blob + b"\x00", EncryptionContext=context)
-    for garbage in (os.urandom(64), b"definitely not a ciphertext blob, only some text", os.urandom(300)):
+    # Never starting with the v1 version byte: that would parse as a header naming an unknown key.
+    for garbage in (b"\x7f" + os.urandom(63), b"definitely not a ciphertext blob, only some text", b"\x7f" + os.urandom(299)):
         error(kms.decrypt, "InvalidCiphertextException", CiphertextBlob=garbage)
     # Wrong, missing, extra or differently cased context.
     for wrong in ({"purpose": "other"}, {"Purpose": "tamper"}, {}, {"purpose": "tamper", "extra": "x"}):
