@@ -9,7 +9,7 @@ import { twentyStatementPolicy } from './kms-auth-policy.js';
 import { kmsCall } from './lib/kms-client.js';
 import { mergeResults, runLoad, waitForQuiet, type LoadResult } from './lib/load.js';
 import { machine, ms, percent, perSecond, progress, times, type Table } from './lib/report.js';
-import { BENCH_ACCOUNT, BENCH_CREDENTIALS, BENCH_PRINCIPAL, startMoto, startNoop, startOpencmk, type Target } from './lib/servers.js';
+import { BENCH_ACCOUNT, BENCH_CREDENTIALS, BENCH_PRINCIPAL, startNoop, startOpencmk, startTargets, type Target } from './lib/servers.js';
 import { kmsSigner } from './lib/sign.js';
 
 const OPERATIONS = ['Encrypt', 'Decrypt', 'GenerateDataKey'] as const;
@@ -370,20 +370,8 @@ function authTable(cost: AuthCost): Table {
   };
 }
 
-async function startTargets(): Promise<Record<TargetName, Target>> {
-  const started: Target[] = [];
-  try {
-    const opencmk = await startOpencmk(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []);
-    started.push(opencmk);
-    const noop = await startNoop();
-    started.push(noop);
-    const moto = await startMoto();
-    started.push(moto);
-    return { opencmk, 'no-op': noop, moto };
-  } catch (e) {
-    await Promise.all(started.map((t) => t.stop()));
-    throw e;
-  }
+function startKmsTargets(): Promise<Record<TargetName, Target>> {
+  return startTargets(() => startOpencmk(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []), startNoop);
 }
 
 /**
@@ -396,7 +384,7 @@ export async function run(): Promise<Table[]> {
   waitedMs = 0;
   retried.length = 0;
   const signUs = await signingMicroseconds();
-  const targets = await startTargets();
+  const targets = await startKmsTargets();
   try {
     const ours = await prepareKey(targets.opencmk);
     const moto = await prepareKey(targets.moto);

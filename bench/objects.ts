@@ -21,7 +21,7 @@ import { machineCpuSeconds, processCpuSeconds, runLoad, waitForQuiet, type LoadR
 import { statusBytes, watchRss } from './lib/proc.js';
 import { machine, ms, percent, perSecond, progress, times, type Table } from './lib/report.js';
 import { createBucket, kmsDefaultEncryption, s3Client, s3ErrorCode, sha256Hex, type S3BenchClient, type Transfer } from './lib/s3-client.js';
-import { BENCH_ACCOUNT, BENCH_CREDENTIALS, BENCH_PRINCIPAL, startMoto, startNoopObjects, startOpencmk, type Target } from './lib/servers.js';
+import { BENCH_ACCOUNT, BENCH_CREDENTIALS, BENCH_PRINCIPAL, startNoopObjects, startOpencmk, startTargets, type Target } from './lib/servers.js';
 import { kmsSigner, type Credentials } from './lib/sign.js';
 
 const OBJECT_MIB = Number(process.env.BENCH_OBJECT_MIB ?? 1024);
@@ -704,24 +704,12 @@ function revocationTable(rows: Revocation[]): Table {
 
 // ---------------------------------------------------------------------------------------------
 
-async function startTargets(dataDir: string): Promise<Record<TargetName, Target>> {
+async function startObjectTargets(dataDir: string): Promise<Record<TargetName, Target>> {
   const accounts = [
     { id: BENCH_ACCOUNT, principals: [{ arn: BENCH_PRINCIPAL, accessKeys: [BENCH_CREDENTIALS] }] },
     { id: PROVIDER_ACCOUNT, principals: [{ arn: PROVIDER_PRINCIPAL, accessKeys: [PROVIDER_CREDENTIALS] }] },
   ];
-  const started: Target[] = [];
-  try {
-    const opencmk = await startOpencmk(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [], { dataDir, accounts });
-    started.push(opencmk);
-    const noop = await startNoopObjects();
-    started.push(noop);
-    const moto = await startMoto();
-    started.push(moto);
-    return { opencmk, 'no-op': noop, moto };
-  } catch (e) {
-    await Promise.all(started.map((t) => t.stop()));
-    throw e;
-  }
+  return startTargets(() => startOpencmk(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [], { dataDir, accounts }), startNoopObjects);
 }
 
 /** The object store suite: limits first (no server running), then the three servers, loaded one at a time. */
@@ -739,7 +727,7 @@ export async function run(): Promise<Table[]> {
     progress(`objects: machine limits, then ${OBJECT_MIB} MiB PUT and GET ×2 on opencmk, no-op and moto, 4 KiB PUT/s ×3, revocation`);
     const limits = await measureLimits(dataDir, pool);
 
-    const targets = await startTargets(dataDir);
+    const targets = await startObjectTargets(dataDir);
     const clients = Object.fromEntries(TARGETS.map((name) => [name, s3Client(targets[name].url, BENCH_CREDENTIALS)])) as Record<TargetName, S3BenchClient>;
     try {
       const kms = kmsSigner(targets.opencmk.url, BENCH_CREDENTIALS);

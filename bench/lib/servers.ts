@@ -117,3 +117,22 @@ export async function startMoto(): Promise<Target> {
   const port = await freePort();
   return startProcess('moto_server', ['-H', '127.0.0.1', '-p', String(port)], /Running on (http:\/\/127\.0\.0\.1:\d+)/);
 }
+
+/** Starts our server, a no-op server and moto, in that order; if one fails, stops those already up. */
+export async function startTargets(
+  opencmk: () => Promise<Target>,
+  noop: () => Promise<Target>,
+): Promise<{ opencmk: Target; 'no-op': Target; moto: Target }> {
+  const started: Target[] = [];
+  const start = async (make: () => Promise<Target>) => {
+    const target = await make();
+    started.push(target);
+    return target;
+  };
+  try {
+    return { opencmk: await start(opencmk), 'no-op': await start(noop), moto: await start(startMoto) };
+  } catch (e) {
+    await Promise.all(started.map((t) => t.stop()));
+    throw e;
+  }
+}
