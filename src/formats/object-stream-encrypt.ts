@@ -35,16 +35,24 @@ export interface StreamParams {
   random?: (n: number) => Buffer;
 }
 
+/** The push side of the encryptor: plaintext in by `write`, stored bytes out through `emit`. */
+export interface Sealer {
+  /** Encrypts what it can of `chunk`; hands every stored byte produced to `emit`, in order. */
+  write(chunk: Buffer): void;
+  /** Seals the last segment; after it, exactly `ciphertextLength(bytes written, segmentSize)` bytes were emitted. */
+  end(): void;
+}
+
 /**
- * Encrypts an object: plaintext in, `header ‖ segments` out (`docs/formats.md` §3), in constant
- * memory (one segment held back, to learn whether it is the last) and with the stream's
- * backpressure. The output is exactly `ciphertextLength(bytes written, segmentSize)` bytes.
+ * The encryptor without stream machinery (`docs/formats.md` §3): `emit` receives the header and
+ * then each segment's ciphertext and tag as node:crypto returns them (fresh buffers the caller may
+ * keep), in constant memory (one segment held back, to learn whether it is the last).
  *
  * @throws ObjectStreamError `object-stream-invalid-argument` (synchronously) for a bad key,
- *   context, segment size or random source; emits `object-stream-too-large` if more than
+ *   context, segment size or random source; `object-stream-too-large` from `write` once more than
  *   `min(2^48, 2^32 · segmentSize)` bytes are written.
  */
-export function encryptStream(params: StreamParams): Transform {
+export function sealer(params: StreamParams, emit: (bytes: Buffer) => void): Sealer {
   const segmentSize = params.segmentSize ?? DEFAULT_SEGMENT_SIZE;
   checkDataKey(params.dataKey);
   checkContext(params.context);
@@ -64,30 +72,53 @@ export function encryptStream(params: StreamParams): Transform {
   let index = 0;
   let headerSent = false;
 
-  const emit = (bytes: Buffer): void => {
+  const out = (bytes: Buffer): void => {
     written += bytes.length;
-    stream.push(bytes);
+    emit(bytes);
   };
   const sendHeader = (): void => {
     if (headerSent) return;
     headerSent = true;
-    emit(header);
+    out(header);
   };
   const seal = (length: number, last: boolean): void => {
-    sealSegment(key, nonce(index, last), pending.take(length), emit);
+    sealSegment(key, nonce(index, last), pending.take(length), out);
     index += 1;
   };
 
-  const stream = new Transform({
-    transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
+  return {
+    write(chunk) {
       received += chunk.length;
       // SP 800-38D §8.2.1: the u32 index must not wrap, so refuse input before it could.
-      if (received > limit) return callback(new ObjectStreamError('object-stream-too-large'));
+      if (received > limit) throw new ObjectStreamError('object-stream-too-large');
+      sendHeader();
+      pending.push(chunk);
+      // A full segment is sealed with flag 0 only once a later byte proves it is not the last.
+      while (pending.length > segmentSize) seal(segmentSize, false);
+    },
+    end() {
+      sendHeader();
+      seal(pending.length, true);
+      /* Postcondition: the encryptor writes exactly ciphertextLength(plaintext length, segment size) bytes. */
+      needs(written === ciphertextLength(received, segmentSize), 'formats/object-stream: wrote the wrong number of bytes');
+    },
+  };
+}
+
+/**
+ * Encrypts an object: plaintext in, `header ‖ segments` out (`docs/formats.md` §3), as a Transform
+ * with the stream's backpressure; see `sealer`.
+ *
+ * @throws ObjectStreamError `object-stream-invalid-argument` (synchronously) for a bad key,
+ *   context, segment size or random source; emits `object-stream-too-large` if more than
+ *   `min(2^48, 2^32 · segmentSize)` bytes are written.
+ */
+export function encryptStream(params: StreamParams): Transform {
+  const core = sealer(params, (bytes) => stream.push(bytes));
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
       try {
-        sendHeader();
-        pending.push(chunk);
-        // A full segment is sealed with flag 0 only once a later byte proves it is not the last.
-        while (pending.length > segmentSize) seal(segmentSize, false);
+        core.write(chunk);
       } catch (error) {
         return callback(error as Error);
       }
@@ -95,10 +126,7 @@ export function encryptStream(params: StreamParams): Transform {
     },
     flush(callback: TransformCallback) {
       try {
-        sendHeader();
-        seal(pending.length, true);
-        /* Postcondition: the encryptor writes exactly ciphertextLength(plaintext length, segment size) bytes. */
-        needs(written === ciphertextLength(received, segmentSize), 'formats/object-stream: wrote the wrong number of bytes');
+        core.end();
       } catch (error) {
         return callback(error as Error);
       }

@@ -4,7 +4,8 @@
  *
  * @module
  */
-export { encryptStream, type StreamParams } from './object-stream-encrypt.js';
+export { encryptStream, sealer, type Sealer, type StreamParams } from './object-stream-encrypt.js';
+export { importKey, segmentOpener, type OpenerParams, type SegmentOpener } from './object-stream-segments.js';
 export { decryptStream, type DecryptParams } from './object-stream-decrypt.js';
 export { ObjectStreamError, type ObjectStreamErrorCode } from './object-stream-error.js';
 export type { PlaintextDataKey } from './object-stream-crypto.js';

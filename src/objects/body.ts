@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
-import { ciphertextRangeFor, decryptStream, encryptStream, HEADER_LENGTH } from '../formats/object-stream.js';
+import { Writable, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ciphertextLength, sealer, type StreamParams } from '../formats/object-stream.js';
+import type { BlobWriter } from '../store/object-types.js';
 import { createChecksum, type ChecksumAlgorithm } from './checksums.js';
 import type { ObjectContext } from './context.js';
 import { objectError } from './errors.js';
@@ -29,47 +31,105 @@ export interface WrittenBody {
   checksum?: string;
 }
 
-/** Counts and hashes the plaintext on its way to the cipher, and fails the write if a check fails. */
-function checkingTap(checks: BodyChecks, done: (size: number, checksum?: string) => void): Transform {
+/** Counts and hashes the plaintext on its way to the cipher; `finish` fails the write if a check fails. */
+function bodyChecker(checks: BodyChecks) {
   const md5 = checks.contentMd5 !== undefined ? createHash('md5') : undefined;
   const sha256 = checks.contentSha256 !== undefined ? createHash('sha256') : undefined;
   const checksum = checks.checksumAlgorithm ? createChecksum(checks.checksumAlgorithm) : undefined;
   let size = 0;
-  return new Transform({
-    transform(chunk: Buffer, _enc, callback: TransformCallback) {
+  return {
+    update(chunk: Buffer): void {
       size += chunk.length;
       if (checks.maxLength !== undefined && size > checks.maxLength) {
-        callback(objectError('entity-too-large', 'Your proposed upload exceeds the maximum allowed size', { MaxSizeAllowed: String(checks.maxLength) }));
-        return;
+        throw objectError('entity-too-large', 'Your proposed upload exceeds the maximum allowed size', { MaxSizeAllowed: String(checks.maxLength) });
       }
       md5?.update(chunk);
       sha256?.update(chunk);
       checksum?.update(chunk);
-      callback(null, chunk);
     },
-    flush(callback: TransformCallback) {
+    finish(): { size: number; checksum?: string } {
       if (checks.declaredLength !== undefined && size !== checks.declaredLength) {
-        callback(objectError('incomplete-body', 'You did not provide the number of bytes specified by the Content-Length HTTP header.'));
-        return;
+        throw objectError('incomplete-body', 'You did not provide the number of bytes specified by the Content-Length HTTP header.');
       }
       if (md5 && md5.digest('base64') !== checks.contentMd5) {
-        callback(objectError('bad-digest', 'The Content-MD5 you specified did not match what we received.'));
-        return;
+        throw objectError('bad-digest', 'The Content-MD5 you specified did not match what we received.');
       }
       if (sha256 && sha256.digest('hex') !== checks.contentSha256!.toLowerCase()) {
-        callback(objectError('content-sha256-mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed."));
-        return;
+        throw objectError('content-sha256-mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.");
       }
       const computed = checksum?.digest().toString('base64');
       const expected = checks.expectedChecksum?.();
       if (computed !== undefined && expected !== undefined && computed !== expected) {
-        callback(
-          objectError('bad-digest', `The ${checks.checksumAlgorithm} you specified did not match the calculated checksum.`),
-        );
-        return;
+        throw objectError('bad-digest', `The ${checks.checksumAlgorithm} you specified did not match the calculated checksum.`);
       }
-      done(size, computed);
-      callback();
+      return { size, ...(computed !== undefined ? { checksum: computed } : {}) };
+    },
+  };
+}
+
+/** Stored bytes go to the blob store in blocks of this size, two at most in use per write. */
+const BLOCK_BYTES = 1024 * 1024;
+
+/**
+ * A Writable that checks and encrypts the plaintext written to it and appends the stored bytes to
+ * `writer` in blocks it reuses: what node:crypto returns is copied out at once and dies young, so a
+ * multi-GB upload makes the garbage collector do next to nothing. One block is written while the
+ * next fills; `done` gets the checks' result at the end.
+ */
+function encryptingSink(writer: BlobWriter, params: StreamParams, check: ReturnType<typeof bodyChecker>, blockBytes: number, done: (r: { size: number; checksum?: string }) => void): Writable {
+  const free: Buffer[] = [];
+  const full: { block: Buffer; length: number }[] = [];
+  let block: Buffer = Buffer.allocUnsafeSlow(blockBytes);
+  let used = 0;
+  let writing: Promise<void> | undefined;
+  let failed: unknown;
+
+  const seal = sealer(params, (bytes) => {
+    for (let from = 0; from < bytes.length; ) {
+      const n = bytes.copy(block, used, from);
+      used += n;
+      from += n;
+      if (used === block.length) {
+        full.push({ block, length: used });
+        block = free.pop() ?? Buffer.allocUnsafeSlow(blockBytes);
+        used = 0;
+      }
+    }
+  });
+
+  // Starts writing the full blocks in order; resolves once at most one write is still in flight.
+  async function writeFull(): Promise<void> {
+    while (full.length > 0) {
+      await writing;
+      if (failed !== undefined) throw failed;
+      const next = full.shift()!;
+      writing = writer.append([next.block.subarray(0, next.length)]).then(
+        () => void free.push(next.block),
+        (e: unknown) => void (failed = e),
+      );
+    }
+  }
+
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      try {
+        check.update(chunk);
+        seal.write(chunk);
+      } catch (e) {
+        return callback(e as Error);
+      }
+      writeFull().then(() => callback(), callback);
+    },
+    final(callback) {
+      (async () => {
+        seal.end();
+        const result = check.finish();
+        if (used > 0) full.push({ block, length: used });
+        await writeFull();
+        await writing;
+        if (failed !== undefined) throw failed;
+        done(result);
+      })().then(() => callback(), callback);
     },
   });
 }
@@ -85,49 +145,18 @@ export async function writeEncrypted(
   streamContext: string,
   checks: BodyChecks,
 ): Promise<WrittenBody> {
+  const params = { dataKey, context: streamContext, segmentSize: ctx.deps.segmentSize, random: ctx.deps.random };
+  // A small object needs only a small block (its declared length is capped: it may be a lie).
+  const declared = checks.declaredLength;
+  const blockBytes = declared !== undefined && declared < BLOCK_BYTES ? ciphertextLength(declared, params.segmentSize) : BLOCK_BYTES;
   let result: { size: number; checksum?: string } | undefined;
-  const tap = checkingTap(checks, (size, checksum) => (result = { size, ...(checksum !== undefined ? { checksum } : {}) }));
-  const cipher = encryptStream({ dataKey, context: streamContext, segmentSize: ctx.deps.segmentSize, random: ctx.deps.random });
-  const { blobId } = await ctx.deps.blobs.write(body, [tap, cipher]);
-  return { blobId, ...result! };
-}
-
-/** A part's plaintext bytes [start, end] (or all), authenticated segment by segment. */
-export function readDecrypted(
-  ctx: ObjectContext,
-  blobId: string,
-  dataKey: Buffer,
-  streamContext: string,
-  plaintextLength: number,
-  segmentSize: number,
-  range?: { start: number; end: number },
-): Readable[] {
-  if (!range) {
-    return [ctx.deps.blobs.read(blobId), decryptStream({ dataKey, context: streamContext, segmentSize, plaintextLength })];
+  const writer = await ctx.deps.blobs.create();
+  try {
+    await pipeline(body, encryptingSink(writer, params, bodyChecker(checks), blockBytes, (r) => (result = r)));
+    const { blobId } = await writer.commit();
+    return { blobId, ...result! };
+  } catch (e) {
+    await writer.abort();
+    throw e;
   }
-  return rangeStreams(ctx, blobId, dataKey, streamContext, plaintextLength, segmentSize, range);
-}
-
-function rangeStreams(
-  ctx: ObjectContext,
-  blobId: string,
-  dataKey: Buffer,
-  streamContext: string,
-  plaintextLength: number,
-  segmentSize: number,
-  range: { start: number; end: number },
-): Readable[] {
-  const c = ciphertextRangeFor(range, plaintextLength, segmentSize);
-  // The decryptor wants the 44-byte header, then the needed segments: one read when they touch.
-  const source = new PassThrough();
-  const pieces = c.start <= HEADER_LENGTH ? [{ start: 0, end: c.end }] : [{ start: 0, end: HEADER_LENGTH - 1 }, { start: c.start, end: c.end }];
-  (async () => {
-    for (const piece of pieces) {
-      for await (const chunk of ctx.deps.blobs.read(blobId, piece)) {
-        if (!source.write(chunk)) await new Promise((r) => source.once('drain', r));
-      }
-    }
-    source.end();
-  })().catch((e) => source.destroy(e));
-  return [source, decryptStream({ dataKey, context: streamContext, segmentSize, plaintextLength, range })];
 }

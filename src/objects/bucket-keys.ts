@@ -29,6 +29,14 @@ export interface BucketKeyCache {
   /** Caches a bucket key, unless a key change happened since `generation` was read (then the answer may predate a revocation). */
   rememberWrite(bucket: string, principalArn: string, requestedKey: string, key: CachedBucketKey, generation: number): void;
   rememberRead(bucket: string, principalArn: string, key: CachedBucketKey, generation: number): void;
+  /**
+   * `forWrite`, or else `fetch` (GenerateDataKey as the principal) and `rememberWrite`. Concurrent
+   * misses of one entry share one fetch, unless a key change came between them (a request that
+   * arrives after a change always asks KMS itself).
+   */
+  writeKey(bucket: string, principalArn: string, requestedKey: string, fetch: () => Promise<CachedBucketKey>): Promise<CachedBucketKey>;
+  /** `forRead`, or else `fetch` (Decrypt of `blob` as the principal) and `rememberRead`; shared like `writeKey`. */
+  readKey(bucket: string, principalArn: string, blob: Buffer, fetch: () => Promise<CachedBucketKey>): Promise<Buffer>;
   /** Drops every entry under a KMS key: called when its policy, state or material changes. */
   forgetKey(keyArn: string): void;
   size(): number;
@@ -40,6 +48,24 @@ export function createBucketKeyCache(ttlMs: number, clock: () => number, capacit
   const writes = new Map<string, Entry>();
   const reads = new Map<string, Entry>();
   let generation = 0;
+  // The fetches in flight, by entry, with the generation each started in.
+  const fetching = new Map<string, { generation: number; answer: Promise<CachedBucketKey> }>();
+  const shared = (id: string, fetch: () => Promise<CachedBucketKey>, remember: (key: CachedBucketKey, seen: number) => void) => {
+    const running = fetching.get(id);
+    if (running && running.generation === generation) return running.answer;
+    const seen = generation;
+    const answer = fetch().then((key) => {
+      remember(key, seen);
+      return key;
+    });
+    const entry = { generation: seen, answer };
+    fetching.set(id, entry);
+    const done = () => {
+      if (fetching.get(id) === entry) fetching.delete(id);
+    };
+    answer.then(done, done);
+    return answer;
+  };
   const blobId = (blob: Buffer) => createHash('sha256').update(blob).digest('base64');
   const fresh = (map: Map<string, Entry>, id: string) => {
     const entry = map.get(id);
@@ -54,6 +80,14 @@ export function createBucketKeyCache(ttlMs: number, clock: () => number, capacit
     if (map.size >= capacity) map.delete(map.keys().next().value!);
     map.set(id, { ...key, expiresAt: clock() + ttlMs });
   };
+  const rememberWrite: BucketKeyCache['rememberWrite'] = (bucket, principalArn, requestedKey, key, seen) => {
+    if (seen !== generation) return;
+    put(writes, `${bucket}\0${principalArn}\0${requestedKey}`, key);
+  };
+  const rememberRead: BucketKeyCache['rememberRead'] = (bucket, principalArn, key, seen) => {
+    if (seen !== generation) return;
+    put(reads, `${bucket}\0${principalArn}\0${blobId(key.blob)}`, key);
+  };
   return {
     forWrite(bucket, principalArn, requestedKey) {
       const entry = fresh(writes, `${bucket}\0${principalArn}\0${requestedKey}`);
@@ -63,13 +97,20 @@ export function createBucketKeyCache(ttlMs: number, clock: () => number, capacit
       return fresh(reads, `${bucket}\0${principalArn}\0${blobId(blob)}`)?.plaintext;
     },
     generation: () => generation,
-    rememberWrite(bucket, principalArn, requestedKey, key, seen) {
-      if (seen !== generation) return;
-      put(writes, `${bucket}\0${principalArn}\0${requestedKey}`, key);
+    rememberWrite,
+    rememberRead,
+    async writeKey(bucket, principalArn, requestedKey, fetch) {
+      const id = `${bucket}\0${principalArn}\0${requestedKey}`;
+      const cached = fresh(writes, id);
+      if (cached) return { keyArn: cached.keyArn, plaintext: cached.plaintext, blob: cached.blob };
+      return shared(`w\0${id}`, fetch, (key, seen) => rememberWrite(bucket, principalArn, requestedKey, key, seen));
     },
-    rememberRead(bucket, principalArn, key, seen) {
-      if (seen !== generation) return;
-      put(reads, `${bucket}\0${principalArn}\0${blobId(key.blob)}`, key);
+    async readKey(bucket, principalArn, blob, fetch) {
+      const id = `${bucket}\0${principalArn}\0${blobId(blob)}`;
+      const cached = fresh(reads, id);
+      if (cached) return cached.plaintext;
+      const key = await shared(`r\0${id}`, fetch, (k, seen) => rememberRead(bucket, principalArn, k, seen));
+      return key.plaintext;
     },
     forgetKey(keyArn) {
       generation++;

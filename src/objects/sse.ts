@@ -78,14 +78,11 @@ export async function newDataKey(
   }
   // One bucket key per (bucket, requester, KMS key, context), as S3 keeps one per requester.
   const requested = enc.context ? `${kmsKeyId}\0${JSON.stringify(enc.context)}` : kmsKeyId;
-  let bucketKey = deps.bucketKeys.forWrite(bucket, caller.principal.arn, requested);
-  if (!bucketKey) {
-    // A key change while this call is in flight must not leave its answer cached (revocation race).
-    const generation = deps.bucketKeys.generation();
+  // A key change while the call is in flight leaves its answer uncached (the revocation race).
+  const bucketKey = await deps.bucketKeys.writeKey(bucket, caller.principal.arn, requested, async () => {
     const made = await deps.kms.generateDataKey(caller, kmsKeyId, { ...userContext, 'aws:s3:arn': bucketArn(bucket) });
-    bucketKey = { keyArn: made.keyArn, plaintext: made.plaintext, blob: made.blob };
-    deps.bucketKeys.rememberWrite(bucket, caller.principal.arn, requested, bucketKey, generation);
-  }
+    return { keyArn: made.keyArn, plaintext: made.plaintext, blob: made.blob };
+  });
   const { dataKey, seed } = newObjectDataKey({ bucketKey: bucketKey.plaintext, context: objectArn(bucket, key), random: deps.random });
   return {
     dataKey,
@@ -109,12 +106,9 @@ export async function openDataKey(ctx: ObjectContext, bucket: string, key: strin
     const { plaintext } = await deps.kms.decrypt(caller, encryption.wrappedKey, { ...userContext, 'aws:s3:arn': objectArn(bucket, key) });
     return plaintext;
   }
-  let bucketKey = deps.bucketKeys.forRead(bucket, caller.principal.arn, encryption.wrappedKey);
-  if (!bucketKey) {
-    const generation = deps.bucketKeys.generation();
+  const bucketKey = await deps.bucketKeys.readKey(bucket, caller.principal.arn, encryption.wrappedKey, async () => {
     const { plaintext, keyArn } = await deps.kms.decrypt(caller, encryption.wrappedKey, { ...userContext, 'aws:s3:arn': bucketArn(bucket) });
-    bucketKey = plaintext;
-    deps.bucketKeys.rememberRead(bucket, caller.principal.arn, { keyArn, plaintext, blob: encryption.wrappedKey }, generation);
-  }
+    return { keyArn, plaintext, blob: encryption.wrappedKey };
+  });
   return openObjectDataKey({ bucketKey, context: objectArn(bucket, key), seed: encryption.seed! });
 }

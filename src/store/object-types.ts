@@ -138,8 +138,27 @@ export interface ObjectMetaStore {
   referencedBlobs(): Promise<Set<string>>;
 }
 
+/** A blob being written: appended to in order, then committed (durable) or aborted (gone). */
+export interface BlobWriter {
+  /** Appends the buffers; they must not change until the promise settles. */
+  append(buffers: readonly Buffer[]): Promise<void>;
+  /** Makes the blob durable (fsync, rename) and resolves with its id and stored length. */
+  commit(): Promise<{ blobId: string; size: number }>;
+  /** Removes whatever was written; safe to call after a failed append or commit, and twice. */
+  abort(): Promise<void>;
+}
+
+/** A stored blob opened for reads at any offset. */
+export interface BlobReader {
+  /** Reads up to `length` bytes at `position` into `buffer[offset..]`; fewer only at the end of the blob. */
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<number>;
+  close(): Promise<void>;
+}
+
 /** Where encrypted object bytes live: local files today, an S3-compatible service later. */
 export interface BlobStore {
+  /** Starts a new blob; nothing is visible until `commit`, and a crash before it leaves only what `sweep` removes. */
+  create(): Promise<BlobWriter>;
   /**
    * Writes `data`, passed through `transforms`, durably (temp file, fsync, rename); resolves with its
    * id and stored length only once it is on disk. Any stream failing leaves nothing behind.
@@ -147,6 +166,8 @@ export interface BlobStore {
   write(data: Readable, transforms?: Transform[]): Promise<{ blobId: string; size: number }>;
   /** Reads bytes [start, end] (inclusive) or all. */
   read(blobId: string, range?: { start: number; end: number }): Readable;
+  /** Opens a blob for positional reads (rejects with ENOENT when there is none). */
+  open(blobId: string): Promise<BlobReader>;
   delete(blobId: string): Promise<void>;
   /** Deletes every blob not in `keep`, and any half-written temporary; returns how many went. */
   sweep(keep: Set<string>): Promise<number>;

@@ -1,12 +1,32 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
-import { open, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { createReadStream, mkdirSync } from 'node:fs';
+import { open, readdir, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { BlobStore } from '../object-types.js';
+import type { BlobStore, BlobWriter } from '../object-types.js';
 
 const ID = /^[0-9a-f]{32}$/;
+/**
+ * A blob being written is flushed to disk in the background every this many bytes, so that the
+ * fsync before the answer waits for the last stretch only, not for the whole object.
+ */
+const BACKGROUND_SYNC_BYTES = 64 * 1024 * 1024;
+/** `write` hands the file this much at a time (one writev per batch). */
+const WRITE_BATCH_BYTES = 1024 * 1024;
+
+/** Writes every byte of `buffers` at `position`, looping over short writes. */
+async function writeAll(handle: FileHandle, buffers: readonly Buffer[], position: number): Promise<number> {
+  let rest = buffers.filter((b) => b.length > 0);
+  let at = position;
+  while (rest.length > 0) {
+    let { bytesWritten } = await handle.writev(rest, at);
+    at += bytesWritten;
+    while (rest.length > 0 && bytesWritten >= rest[0]!.length) bytesWritten -= rest.shift()!.length;
+    if (bytesWritten > 0) rest[0] = rest[0]!.subarray(bytesWritten);
+  }
+  return at - position;
+}
 
 /**
  * Blobs as files under `<root>/ab/cd/<id>`. Ids are random, never object keys, so no object key can
@@ -32,31 +52,81 @@ export function createFsBlobStore(root: string): BlobStore {
     }
   }
 
-  return {
-    async write(data, transforms = []) {
-      const blobId = randomBytes(16).toString('hex');
-      const temp = join(tmp, `${blobId}.part`);
-      let size = 0;
-      const out = createWriteStream(temp, { mode: 0o600 });
-      try {
-        await pipeline([data, ...transforms, out]);
-        size = out.bytesWritten;
-        await fsyncPath(temp);
+  async function create(): Promise<BlobWriter> {
+    const blobId = randomBytes(16).toString('hex');
+    const temp = join(tmp, `${blobId}.part`);
+    const handle = await open(temp, 'wx', 0o600);
+    let size = 0;
+    let syncedTo = 0;
+    let syncing: Promise<void> | undefined;
+    let syncError: unknown;
+    let closed = false;
+    const close = async () => {
+      if (closed) return;
+      closed = true;
+      await syncing;
+      await handle.close();
+    };
+    return {
+      async append(buffers) {
+        size += await writeAll(handle, buffers, size);
+        if (size - syncedTo >= BACKGROUND_SYNC_BYTES && syncing === undefined) {
+          syncedTo = size;
+          syncing = handle.datasync().then(
+            () => (syncing = undefined),
+            (e: unknown) => {
+              syncError = e;
+              syncing = undefined;
+            },
+          );
+        }
+      },
+      async commit() {
+        await syncing;
+        if (syncError !== undefined) throw syncError;
+        await handle.sync();
+        await close();
         const dir = dirOf(blobId);
         mkdirSync(dir, { recursive: true, mode: 0o700 });
         await rename(temp, join(dir, blobId));
         await fsyncPath(dir);
-      } catch (e) {
-        // A failed pipeline may reject before the file stream has even opened (and so created) the
-        // file: wait for it to close, or the temporary would appear after we removed it.
-        if (!out.closed) await new Promise<void>((done) => out.once('close', () => done()));
+        return { blobId, size };
+      },
+      async abort() {
+        await close().catch(() => undefined);
         await rm(temp, { force: true });
+      },
+    };
+  }
+
+  return {
+    create,
+    async write(data, transforms = []) {
+      const writer = await create();
+      // Batches what arrives while a write is in flight into one writev.
+      const sink = new Writable({
+        highWaterMark: WRITE_BATCH_BYTES,
+        writev(chunks, callback) {
+          writer.append(chunks.map((c) => c.chunk as Buffer)).then(() => callback(), callback);
+        },
+      });
+      try {
+        await pipeline([data, ...transforms, sink]);
+        return await writer.commit();
+      } catch (e) {
+        await writer.abort();
         throw e;
       }
-      return { blobId, size };
     },
     read(blobId, range) {
       return createReadStream(pathOf(blobId), range ? { start: range.start, end: range.end } : {});
+    },
+    async open(blobId) {
+      const handle = await open(pathOf(blobId), 'r');
+      return {
+        read: async (buffer, offset, length, position) => (await handle.read(buffer, offset, length, position)).bytesRead,
+        close: () => handle.close(),
+      };
     },
     async delete(blobId) {
       await unlink(pathOf(blobId)).catch((e: NodeJS.ErrnoException) => {
