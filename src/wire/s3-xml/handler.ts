@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { IdentityRegistry } from '../../identity/registry.js';
 import type { ObjectCaller, ObjectContext, ObjectDeps } from '../../objects/context.js';
 import { ObjectError, objectError } from '../../objects/errors.js';
+import { sendsDirectly } from '../../objects/read.js';
 import { AuthError, authenticate, type Authenticated, type RawRequest } from '../http/sigv4.js';
 import { S3_ERRORS } from './errors.js';
 import { S3_OPERATIONS, operationOf, type S3Call, type S3Reply } from './operations.js';
@@ -97,6 +98,17 @@ function sendReply(res: ServerResponse, method: string, requestId: string, reply
   }
   const body = reply.body;
   res.writeHead(reply.status, headers);
+  if (sendsDirectly(body)) {
+    // A failed segment (or disk) after the status went out: cut the connection, so the client
+    // cannot take a short body for the whole object.
+    return body.sendTo(res).then(
+      () => void res.end(),
+      (e: unknown) => {
+        res.destroy();
+        throw e;
+      },
+    );
+  }
   return new Promise((resolve, reject) => {
     body.on('error', (e: unknown) => {
       // A segment failed authentication (or the disk failed) after the status went out: cut the
