@@ -3,6 +3,7 @@ import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ciphertextLength, sealer, type StreamParams } from '../formats/object-stream.js';
 import type { BlobWriter } from '../store/object-types.js';
+import { streamed } from '../util/reclaim.js';
 import { createChecksum, type ChecksumAlgorithm } from './checksums.js';
 import type { ObjectContext } from './context.js';
 import { objectError } from './errors.js';
@@ -118,6 +119,7 @@ function encryptingSink(writer: BlobWriter, params: StreamParams, check: ReturnT
       } catch (e) {
         return callback(e as Error);
       }
+      streamed(chunk.length);
       writeFull().then(() => callback(), callback);
     },
     final(callback) {
