@@ -68,13 +68,14 @@ function bodyChecker(checks: BodyChecks) {
   };
 }
 
-/** Stored bytes go to the blob store in blocks of this size, two at most in use per write. */
+/** Stored bytes go to the blob store in blocks of this size, WRITES_IN_FLIGHT + 1 at most in use per upload. */
 const BLOCK_BYTES = 1024 * 1024;
+const WRITES_IN_FLIGHT = 3;
 
 /**
  * A Writable that checks and encrypts the plaintext written to it and appends the stored bytes to
  * `writer` in blocks it reuses: what node:crypto returns is copied out at once and dies young, so a
- * multi-GB upload makes the garbage collector do next to nothing. One block is written while the
+ * multi-GB upload makes the garbage collector do next to nothing. A few blocks are written while the
  * next fills; `done` gets the checks' result at the end.
  */
 function encryptingSink(writer: BlobWriter, params: StreamParams, check: ReturnType<typeof bodyChecker>, blockBytes: number, done: (r: { size: number; checksum?: string }) => void): Writable {
@@ -82,7 +83,7 @@ function encryptingSink(writer: BlobWriter, params: StreamParams, check: ReturnT
   const full: { block: Buffer; length: number }[] = [];
   let block: Buffer = Buffer.allocUnsafeSlow(blockBytes);
   let used = 0;
-  let writing: Promise<void> | undefined;
+  const writing = new Set<Promise<void>>();
   let failed: unknown;
 
   const seal = sealer(params, (bytes) => {
@@ -98,16 +99,24 @@ function encryptingSink(writer: BlobWriter, params: StreamParams, check: ReturnT
     }
   });
 
-  // Starts writing the full blocks in order; resolves once at most one write is still in flight.
+  // Starts writing the full blocks in order, WRITES_IN_FLIGHT at a time (the file's page cache
+  // takes them in parallel); resolves once there is room for one more.
   async function writeFull(): Promise<void> {
     while (full.length > 0) {
-      await writing;
+      while (writing.size >= WRITES_IN_FLIGHT) await Promise.race(writing);
       if (failed !== undefined) throw failed;
       const next = full.shift()!;
-      writing = writer.append([next.block.subarray(0, next.length)]).then(
-        () => void free.push(next.block),
-        (e: unknown) => void (failed = e),
+      const write: Promise<void> = writer.append([next.block.subarray(0, next.length)]).then(
+        () => {
+          free.push(next.block);
+          writing.delete(write);
+        },
+        (e: unknown) => {
+          failed = e;
+          writing.delete(write);
+        },
       );
+      writing.add(write);
     }
   }
 
@@ -128,7 +137,7 @@ function encryptingSink(writer: BlobWriter, params: StreamParams, check: ReturnT
         const result = check.finish();
         if (used > 0) full.push({ block, length: used });
         await writeFull();
-        await writing;
+        await Promise.all(writing);
         if (failed !== undefined) throw failed;
         done(result);
       })().then(() => callback(), callback);

@@ -140,7 +140,10 @@ export interface ObjectMetaStore {
 
 /** A blob being written: appended to in order, then committed (durable) or aborted (gone). */
 export interface BlobWriter {
-  /** Appends the buffers; they must not change until the promise settles. */
+  /**
+   * Appends the buffers after everything appended before, even while earlier appends are still in
+   * flight; they must not change until the promise settles, and `commit` only after all settled.
+   */
   append(buffers: readonly Buffer[]): Promise<void>;
   /** Makes the blob durable (fsync, rename) and resolves with its id and stored length. */
   commit(): Promise<{ blobId: string; size: number }>;

@@ -16,7 +16,7 @@ const BACKGROUND_SYNC_BYTES = 64 * 1024 * 1024;
 const WRITE_BATCH_BYTES = 1024 * 1024;
 
 /** Writes every byte of `buffers` at `position`, looping over short writes. */
-async function writeAll(handle: FileHandle, buffers: readonly Buffer[], position: number): Promise<number> {
+async function writeAll(handle: FileHandle, buffers: readonly Buffer[], position: number): Promise<void> {
   let rest = buffers.filter((b) => b.length > 0);
   let at = position;
   while (rest.length > 0) {
@@ -25,7 +25,6 @@ async function writeAll(handle: FileHandle, buffers: readonly Buffer[], position
     while (rest.length > 0 && bytesWritten >= rest[0]!.length) bytesWritten -= rest.shift()!.length;
     if (bytesWritten > 0) rest[0] = rest[0]!.subarray(bytesWritten);
   }
-  return at - position;
 }
 
 /**
@@ -69,7 +68,10 @@ export function createFsBlobStore(root: string): BlobStore {
     };
     return {
       async append(buffers) {
-        size += await writeAll(handle, buffers, size);
+        // The position is taken now, so that appends may be in flight together and still land in order.
+        const at = size;
+        size += buffers.reduce((n, b) => n + b.length, 0);
+        await writeAll(handle, buffers, at);
         if (size - syncedTo >= BACKGROUND_SYNC_BYTES && syncing === undefined) {
           syncedTo = size;
           syncing = handle.datasync().then(
