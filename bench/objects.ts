@@ -248,7 +248,7 @@ async function measureLimits(dataDir: string, pool: readonly Buffer[]): Promise<
 
 type TargetName = 'opencmk' | 'no-op' | 'moto';
 const TARGETS: readonly TargetName[] = ['opencmk', 'no-op', 'moto'];
-const OPERATIONS = ['PUT', 'GET, SHA-256 checked', 'GET, not hashed'] as const;
+const OPERATIONS = ['PUT', 'GET, SHA-256 checked', 'GET, not hashed', 'GET, read by curl'] as const;
 type Operation = (typeof OPERATIONS)[number];
 
 interface CpuMark {
@@ -293,8 +293,15 @@ async function bigTransfer(t: BigTarget, op: Operation, pool: readonly Buffer[],
   const watch = watchRss(t.target.pid);
   const before = cpuMark(t.target.pid);
   const transfer =
-    op === 'PUT' ? await t.client.putStream(t.path, OBJECT_BYTES, chunksOf(pool, OBJECT_BYTES, CHUNK)) : await t.client.getStream(t.path, op === 'GET, SHA-256 checked');
+    op === 'PUT'
+      ? await t.client.putStream(t.path, OBJECT_BYTES, chunksOf(pool, OBJECT_BYTES, CHUNK))
+      : op === 'GET, read by curl'
+        ? await t.client.getWithCurl(t.path)
+        : await t.client.getStream(t.path, op === 'GET, SHA-256 checked');
   const after = cpuMark(t.target.pid);
+  const cpu = cpuShares(before, after);
+  // curl's CPU is its own, not this process's.
+  if ('clientSeconds' in transfer) cpu.client = (transfer.clientSeconds as number) / ((after.wall - before.wall) / 1000);
   const seen = watch.stop();
   const complete = transfer.status === 200 && transfer.bytes === OBJECT_BYTES;
   // The no-op server answers GETs with a fixed block, not the bytes PUT: nothing to check there.
@@ -305,7 +312,7 @@ async function bigTransfer(t: BigTarget, op: Operation, pool: readonly Buffer[],
     hashChecked ? `SHA-256 ${transfer.sha256 === expected ? 'matches the PUT' : 'DIFFERS from the PUT'}` : '',
     op === 'PUT' && transfer.sentSeconds !== undefined ? `answer ${(transfer.seconds - transfer.sentSeconds).toFixed(2)} s after the last byte` : '',
   ];
-  const row: BigRow = { target: t.name, op, transfer, rss: seen.peak ?? seen.maxSampled, cpu: cpuShares(before, after), ok, note: notes.filter(Boolean).join('; ') };
+  const row: BigRow = { target: t.name, op, transfer, rss: seen.peak ?? seen.maxSampled, cpu, ok, note: notes.filter(Boolean).join('; ') };
   progress(`objects: ${t.name} ${op} ${OBJECT_MIB} MiB: ${transfer.status}, ${rate(speedOf(row))} MB/s, server peak RSS ${mib(row.rss)} MiB`);
   return row;
 }
@@ -385,7 +392,8 @@ function bigTable(limits: Limits, rows: BigRow[], idleRss: number | undefined): 
         'Transfers: one signed request each (SigV4, @smithy/signature-v4), path-style, on a keep-alive connection. PUT: x-amz-content-sha256: UNSIGNED-PAYLOAD and a Content-Length, ' +
         'the body streamed from a generator in 1 MiB writes (8 random 1 MiB blocks repeated; never a whole-object buffer), timed from the first byte sent to the answer, so it includes ' +
         'the server\'s fsync, rename and metadata commit. GET: read to the end, the bytes dropped as they arrive (as to /dev/null), once SHA-256\'d and checked against the PUT\'s body, ' +
-        'once not hashed (the checking client is itself a limit on 2 cores); the blob is in the page cache (written just before). ' +
+        'once not hashed (the checking client is itself a limit on 2 cores), and once read by curl into /dev/null instead of node:http (curl, in C, needs less of the CPU the server ' +
+        'shares with it; same signed request, timed by curl\'s time_total, its CPU from bash\'s `times`); the blob is in the page cache (written just before). ' +
         'Targets run one at a time, the three back to back for each operation. Our bucket has default encryption aws:kms with a customer key (bucket keys off); ' +
         'moto\'s bucket is plain and moto keeps plaintext in memory; the no-op server (bench/lib/noop-object-server.ts) is node:http reading and dropping a PUT, ' +
         'and answering a GET with as many bytes in 64 KiB writes, with no authentication, cipher or disk. ' +
@@ -405,7 +413,8 @@ function bigTable(limits: Limits, rows: BigRow[], idleRss: number | undefined): 
         `(best: ${rate(speedOf(bestGet))} MB/s ${bestGet.op}, ${percent(speedOf(bestGet) / decryptLimit)}` +
         (noopGet
           ? `; the no-op server, with the same client, reached ${rate(speedOf(noopGet))} MB/s (${noopGet.op})` +
-            (speedOf(noopGet) < MIN_GET_SHARE * decryptLimit ? ', so on this machine and client the target is above what node:http itself delivers' : '')
+            (speedOf(noopGet) < MIN_GET_SHARE * decryptLimit ? ', so on this machine and client the target is above what node:http itself delivers' : '') +
+            (find('opencmk', noopGet.op) ? `; with that client ours reached ${percent(speedOf(find('opencmk', noopGet.op)!) / speedOf(noopGet))} of the no-op's rate` : '')
           : '') +
         ').',
       `Target server RSS < ${mib(MAX_RSS)} MiB while streaming: ${verdict(maxRss < MAX_RSS)} (peak ${mib(maxRss)} MiB over the PUT and GETs).`,

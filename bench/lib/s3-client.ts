@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -38,6 +39,12 @@ export interface S3BenchClient {
   putStream(path: string, length: number, chunks: Iterable<Buffer>): Promise<Transfer>;
   /** GET read to the end and (unless `hash` is false) SHA-256'd, the bytes dropped as they arrive (as to /dev/null). */
   getStream(path: string, hash?: boolean): Promise<Transfer>;
+  /**
+   * The same GET read by curl into /dev/null: a client in C, lighter than node:http, so that on a
+   * small machine the client's own CPU takes less of what the server could use. `clientSeconds` is
+   * curl's CPU time; `seconds` its own time_total.
+   */
+  getWithCurl(path: string): Promise<Transfer & { clientSeconds: number }>;
   close(): void;
 }
 
@@ -153,6 +160,19 @@ export function s3Client(url: string, credentials: Credentials, region = 'us-eas
         req.on('error', reject);
         req.end();
       });
+    },
+    async getWithCurl(path) {
+      const headers = await sign('GET', path, {}, {}, sha256Hex(''));
+      const args = ['-s', '-o', '/dev/null', '-w', '%{http_code} %{size_download} %{time_total}', ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]), `http://${host}${path}`];
+      // bash's `times` prints the children's CPU (user, system) on its second line.
+      const script = 'curl "$@"; echo; times';
+      const out = await new Promise<string>((resolve, reject) =>
+        execFile('bash', ['-c', script, 'curl', ...args], { maxBuffer: 1 << 20 }, (e, stdout) => (e ? reject(e) : resolve(stdout))),
+      );
+      const [result, , children] = out.trim().split('\n');
+      const [code, size, total] = result!.trim().split(' ');
+      const cpu = [...children!.matchAll(/(\d+)m([\d.]+)s/g)].reduce((n, m) => n + Number(m[1]) * 60 + Number(m[2]), 0);
+      return { status: Number(code), text: '', bytes: Number(size), seconds: Number(total), clientSeconds: cpu };
     },
     close() {
       agent.destroy();
