@@ -13,8 +13,6 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { principalFromArn } from '../src/identity/registry.js';
 import type { Principal } from '../src/identity/principal.js';
@@ -71,15 +69,22 @@ function blobFiles(root: string): Map<string, { ino: number; size: number; mtime
 function seedingBlobs(root: string, real: BlobStore): BlobStore {
   return {
     ...real,
-    async write(data, transforms = []) {
+    async create() {
       const blobId = randomBytes(16).toString('hex');
       const chunks: Buffer[] = [];
-      await pipeline([data, ...transforms, new Writable({ write: (c: Buffer, _e, cb) => (chunks.push(c), cb()) })]);
-      const dir = join(root, blobId.slice(0, 2), blobId.slice(2, 4));
-      mkdirSync(dir, { recursive: true });
-      const bytes = Buffer.concat(chunks);
-      writeFileSync(join(dir, blobId), bytes, { mode: 0o600 });
-      return { blobId, size: bytes.length };
+      return {
+        async append(buffers) {
+          for (const b of buffers) chunks.push(Buffer.from(b));
+        },
+        async commit() {
+          const dir = join(root, blobId.slice(0, 2), blobId.slice(2, 4));
+          mkdirSync(dir, { recursive: true });
+          const bytes = Buffer.concat(chunks);
+          writeFileSync(join(dir, blobId), bytes, { mode: 0o600 });
+          return { blobId, size: bytes.length };
+        },
+        async abort() {},
+      };
     },
   };
 }

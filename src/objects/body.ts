@@ -146,8 +146,9 @@ function encryptingSink(writer: BlobWriter, params: StreamParams, check: ReturnT
 }
 
 /**
- * Checks, encrypts (docs/formats.md §3) and durably stores one part's plaintext. Resolves only once
- * the bytes are on disk and every check passed; otherwise nothing is left behind.
+ * Checks, encrypts (docs/formats.md §3) and durably stores one part's plaintext, in segments of
+ * `segmentSize` (new objects: the configured size; a re-encrypted part keeps its object's). Resolves
+ * only once the bytes are on disk and every check passed; otherwise nothing is left behind.
  */
 export async function writeEncrypted(
   ctx: ObjectContext,
@@ -155,8 +156,9 @@ export async function writeEncrypted(
   dataKey: Buffer,
   streamContext: string,
   checks: BodyChecks,
+  segmentSize = ctx.deps.segmentSize,
 ): Promise<WrittenBody> {
-  const params = { dataKey, context: streamContext, segmentSize: ctx.deps.segmentSize, random: ctx.deps.random };
+  const params = { dataKey, context: streamContext, segmentSize, random: ctx.deps.random };
   // A small object needs only a small block (its declared length is capped: it may be a lie).
   const declared = checks.declaredLength;
   const blockBytes = declared !== undefined && declared < BLOCK_BYTES ? ciphertextLength(declared, params.segmentSize) : BLOCK_BYTES;

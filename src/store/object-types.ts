@@ -4,7 +4,6 @@
  * conformance suite. Nothing here is plaintext: blobs hold docs/formats.md §3 streams, and the data
  * keys in `ObjectEncryption` are KMS ciphertext blobs (or sealed by the root key for SSE-S3).
  */
-import type { Readable, Transform } from 'node:stream';
 import type { Page } from './types.js';
 
 export type SseAlgorithm = 'AES256' | 'aws:kms';
@@ -162,13 +161,6 @@ export interface BlobReader {
 export interface BlobStore {
   /** Starts a new blob; nothing is visible until `commit`, and a crash before it leaves only what `sweep` removes. */
   create(): Promise<BlobWriter>;
-  /**
-   * Writes `data`, passed through `transforms`, durably (temp file, fsync, rename); resolves with its
-   * id and stored length only once it is on disk. Any stream failing leaves nothing behind.
-   */
-  write(data: Readable, transforms?: Transform[]): Promise<{ blobId: string; size: number }>;
-  /** Reads bytes [start, end] (inclusive) or all. */
-  read(blobId: string, range?: { start: number; end: number }): Readable;
   /** Opens a blob for positional reads (rejects with ENOENT when there is none). */
   open(blobId: string): Promise<BlobReader>;
   delete(blobId: string): Promise<void>;

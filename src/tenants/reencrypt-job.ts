@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { decryptStream, encryptStream } from '../formats/object-stream.js';
+import { writeEncrypted } from '../objects/body.js';
 import type { ObjectContext } from '../objects/context.js';
 import { openChecksum, sealChecksum, streamContext } from '../objects/object-keys.js';
 import { bucketArn, newDataKey, objectArn, openDataKey } from '../objects/sse.js';
+import { readObject } from '../objects/read.js';
 import type { ObjectPart, ObjectRecord } from '../store/object-types.js';
 import type { JobCounters, ReencryptJob, ReencryptMode, TenantRecord } from '../store/tenant-types.js';
 import { providerObjects, type TenantDeps } from './context.js';
@@ -103,11 +104,10 @@ async function planFull(deps: TenantDeps, run: JobRun, o: ObjectRecord): Promise
   try {
     const parts: ObjectPart[] = [];
     for (const part of o.parts) {
+      // The part's plaintext, read and written the way GET and PUT do, never whole in memory.
+      const plaintext = readObject(ctx, { ...o, size: part.size, parts: [part] }, oldKey);
       const context = streamContext(o.bucket, o.key, part.partNumber);
-      const { blobId } = await deps.objects.blobs.write(deps.objects.blobs.read(part.blobId), [
-        decryptStream({ dataKey: oldKey, context, segmentSize: o.segmentSize, plaintextLength: part.size }),
-        encryptStream({ dataKey: fresh.dataKey, context, segmentSize: o.segmentSize, random: deps.objects.random }),
-      ]);
+      const { blobId } = await writeEncrypted(ctx, plaintext, fresh.dataKey, context, { declaredLength: part.size }, o.segmentSize);
       written.push(blobId);
       parts.push({ ...part, blobId });
     }

@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { open, readdir, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { BlobStore, BlobWriter } from '../object-types.js';
 
 const ID = /^[0-9a-f]{32}$/;
@@ -12,8 +10,6 @@ const ID = /^[0-9a-f]{32}$/;
  * fsync before the answer waits for the last stretch only, not for the whole object.
  */
 const BACKGROUND_SYNC_BYTES = 64 * 1024 * 1024;
-/** `write` hands the file this much at a time (one writev per batch). */
-const WRITE_BATCH_BYTES = 1024 * 1024;
 
 /** Writes every byte of `buffers` at `position`, looping over short writes. */
 async function writeAll(handle: FileHandle, buffers: readonly Buffer[], position: number): Promise<void> {
@@ -103,26 +99,6 @@ export function createFsBlobStore(root: string): BlobStore {
 
   return {
     create,
-    async write(data, transforms = []) {
-      const writer = await create();
-      // Batches what arrives while a write is in flight into one writev.
-      const sink = new Writable({
-        highWaterMark: WRITE_BATCH_BYTES,
-        writev(chunks, callback) {
-          writer.append(chunks.map((c) => c.chunk as Buffer)).then(() => callback(), callback);
-        },
-      });
-      try {
-        await pipeline([data, ...transforms, sink]);
-        return await writer.commit();
-      } catch (e) {
-        await writer.abort();
-        throw e;
-      }
-    },
-    read(blobId, range) {
-      return createReadStream(pathOf(blobId), range ? { start: range.start, end: range.end } : {});
-    },
     async open(blobId) {
       const handle = await open(pathOf(blobId), 'r');
       return {

@@ -6,9 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
-import { ObjectStreamError, encryptStream } from '../../../src/formats/object-stream.js';
+import { ObjectStreamError, sealer } from '../../../src/formats/object-stream.js';
 import type { ObjectContext } from '../../../src/objects/context.js';
 import { streamContext } from '../../../src/objects/object-keys.js';
 import { readObject } from '../../../src/objects/read.js';
@@ -28,7 +28,13 @@ async function storeObject(key: string, partSizes: number[]): Promise<{ object: 
   const bodies = [];
   for (const [i, size] of partSizes.entries()) {
     const body = randomBytes(size);
-    const { blobId } = await blobs.write(Readable.from([body]), [encryptStream({ dataKey, context: streamContext('bucket', key, i + 1), segmentSize: S })]);
+    const writer = await blobs.create();
+    const stored: Buffer[] = [];
+    const seal = sealer({ dataKey, context: streamContext('bucket', key, i + 1), segmentSize: S }, (b) => stored.push(b));
+    seal.write(body);
+    seal.end();
+    await writer.append(stored);
+    const { blobId } = await writer.commit();
     parts.push({ partNumber: i + 1, blobId, size, etag: `e${i}`, lastModified: 0 });
     bodies.push(body);
   }
