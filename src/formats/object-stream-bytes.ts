@@ -13,6 +13,8 @@ export interface ByteQueue {
   peek(): number;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /** An empty queue. */
 export function byteQueue(): ByteQueue {
   let chunks: Buffer[] = [];
@@ -27,6 +29,9 @@ export function byteQueue(): ByteQueue {
       if (chunk.length <= wanted) {
         out.push(chunk);
         wanted -= chunk.length;
+        // Drop the queue's reference at once: a consumed chunk must not outlive its segment (kept
+        // until the array is compacted, up to 1024 chunks of 64 KiB were held for nothing).
+        chunks[head] = EMPTY;
         head += 1;
       } else {
         out.push(chunk.subarray(0, wanted));

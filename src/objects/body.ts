@@ -3,7 +3,6 @@ import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ciphertextLength, sealer, type StreamParams } from '../formats/object-stream.js';
 import type { BlobWriter } from '../store/object-types.js';
-import { streamed } from '../util/reclaim.js';
 import { createChecksum, type ChecksumAlgorithm } from './checksums.js';
 import type { ObjectContext } from './context.js';
 import { objectError } from './errors.js';
@@ -128,7 +127,6 @@ function encryptingSink(writer: BlobWriter, params: StreamParams, check: ReturnT
       } catch (e) {
         return callback(e as Error);
       }
-      streamed(chunk.length);
       writeFull().then(() => callback(), callback);
     },
     final(callback) {
@@ -161,7 +159,7 @@ export async function writeEncrypted(
   const params = { dataKey, context: streamContext, segmentSize, random: ctx.deps.random };
   // A small object needs only a small block (its declared length is capped: it may be a lie).
   const declared = checks.declaredLength;
-  const blockBytes = declared !== undefined && declared < BLOCK_BYTES ? ciphertextLength(declared, params.segmentSize) : BLOCK_BYTES;
+  const blockBytes = declared !== undefined && Number.isSafeInteger(declared) && declared >= 0 && declared < BLOCK_BYTES ? ciphertextLength(declared, params.segmentSize) : BLOCK_BYTES;
   let result: { size: number; checksum?: string } | undefined;
   const writer = await ctx.deps.blobs.create();
   try {
