@@ -1,28 +1,26 @@
-"""Shared by the boto3 wire scripts: clients for the test identities, checks that fail loudly, and a
-runner that runs every section, prints one JSON line on stdout and exits non-zero on any failure.
+"""Shared by the boto3 KMS wire scripts: clients for the test identities, KMS error checks, and the
+runner of wire_checks.py that also reports which operations answered 200.
 
 The endpoint and the identities come from the environment (see boto3Env in test/helpers/kms-wire.ts):
 OPENCMK_URL, and <NAME>_ACCESS_KEY_ID / _SECRET_ACCESS_KEY / _ACCOUNT_ID / _ARN for CUSTOMER,
 PROVIDER, PROVIDER2 and OUTSIDER.
 """
 
-import json
 import os
-import re
-import sys
-import traceback
 from datetime import datetime, timezone
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+import wire_checks
+from wire_checks import CheckFailed, check, equal  # noqa: F401 - re-exported to the KMS scripts
+
 URL = os.environ["OPENCMK_URL"]
 DAY = 86400
 
 # Operations answered 200 to any client of this process (botocore's after-call event).
 SEEN = set()
-_counts = {"checks": 0}
 
 
 def _record(http_response, model, **_):
@@ -91,20 +89,6 @@ def flip(blob, index, mask=0x01):
     return bytes(b)
 
 
-class CheckFailed(AssertionError):
-    pass
-
-
-def check(condition, message):
-    _counts["checks"] += 1
-    if not condition:
-        raise CheckFailed(message)
-
-
-def equal(actual, expected, what):
-    check(actual == expected, f"{what}: expected {expected!r}, got {actual!r}")
-
-
 def near(actual, expected_epoch, slack_seconds, what):
     check(isinstance(actual, datetime), f"{what}: expected a datetime, got {actual!r}")
     got = actual.timestamp()
@@ -135,39 +119,8 @@ def _brief(params):
     return ", ".join(f"{k}={v!r}" for k, v in shown.items())
 
 
-class Suite:
-    """Sections run in order; a failing section is reported and the rest still run."""
+class Suite(wire_checks.Suite):
+    """wire_checks.Suite, reporting the KMS operations this process saw answered 200."""
 
     def __init__(self, name):
-        self.name = name
-        self.sections = []
-        self.results = {}
-
-    def section(self, fn):
-        self.sections.append(fn)
-        return fn
-
-    def run(self, **extra):
-        failures = []
-        for fn in self.sections:
-            try:
-                out = fn()
-                if out is not None:
-                    self.results[fn.__name__] = out
-            except Exception as e:  # noqa: BLE001 - every failure is reported, none is hidden
-                detail = traceback.format_exc() if not isinstance(e, CheckFailed) else "".join(traceback.format_tb(e.__traceback__)[-1:])
-                failures.append(f"[{self.name}] {fn.__name__}: {type(e).__name__}: {e}\n{detail}")
-        summary = {
-            "script": self.name,
-            "sections": [fn.__name__ for fn in self.sections],
-            "failed": len(failures),
-            "checks": _counts["checks"],
-            "operations": sorted(SEEN),
-            "results": self.results,
-            **extra,
-        }
-        if failures:
-            sys.stderr.write(f"{len(failures)} of {len(self.sections)} sections failed:\n\n" + "\n".join(failures))
-            print(json.dumps(summary, default=str))
-            sys.exit(1)
-        print(json.dumps(summary, default=str))
+        super().__init__(name, operations=SEEN)
