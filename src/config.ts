@@ -43,8 +43,10 @@ export const ConfigSchema = z
         segmentSize: z.number().int().min(16384).max(4194304).default(65536),
         /** The longest a cached bucket key is used; any change to its KMS key drops it at once. */
         bucketKeyTtlSeconds: z.number().min(0).default(60),
+        /** Virtual-hosted-style S3: a request to `<bucket>.<domain>` names that bucket. Path-style always works. */
+        virtualHostDomains: z.array(z.string().min(1)).default(['localhost']),
       })
-      .default({ segmentSize: 65536, bucketKeyTtlSeconds: 60 }),
+      .default({ segmentSize: 65536, bucketKeyTtlSeconds: 60, virtualHostDomains: ['localhost'] }),
     logging: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info') }).default({ level: 'info' }),
     /** The audit trail (docs/audit.md): where log files and digests go, how often, how long lookups reach back. */
     audit: z

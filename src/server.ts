@@ -17,6 +17,7 @@ import { createBucketKeyCache } from './objects/bucket-keys.js';
 import { createObjectKms } from './objects/kms-calls.js';
 import { createFsBlobStore } from './store/fs/blob-store.js';
 import { createS3Handler } from './wire/s3-xml/handler.js';
+import { bucketOfHost } from './wire/s3-xml/request.js';
 import { localDirTarget } from './audit/local-dir-target.js';
 import { createAuditTrail, type AuditTrail } from './audit/trail.js';
 import { createSqliteAuditStore } from './store/sqlite/audit.js';
@@ -102,7 +103,8 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
     random: (n: number) => randomBytes(n),
     segmentSize: config.objects.segmentSize,
   };
-  const s3 = createS3Handler({ deps: objectDeps, identities: opened.identities, maxXmlBytes: config.server.maxBodyBytes });
+  const virtualHostDomains = config.objects.virtualHostDomains;
+  const s3 = createS3Handler({ deps: objectDeps, identities: opened.identities, maxXmlBytes: config.server.maxBodyBytes, virtualHostDomains });
   // The tenant control plane (docs/tenants.md) uses the same key service and object store core.
   const tenants = buildTenantService(config, opened.accounts, opened.stores.tenants, kms, objectDeps, log);
   const metrics = createMetrics();
@@ -120,6 +122,7 @@ export async function startServer(config: Config, log: Logger = pino({ level: co
       ...(audit ? { auditPublicKey: audit.publicKeyPem } : {}),
       identities: opened.identities,
       s3,
+      virtualHosted: (req) => bucketOfHost(req.headers.host, virtualHostDomains) !== undefined,
       control: createControlHandler({ ...(tenants ? { tenants, providerAccountId: config.provider!.accountId } : {}), identities: opened.identities, maxBodyBytes: config.server.maxBodyBytes }),
       metrics: async () => metrics.render(tenants ? await tenants.healthStates() : []),
       onRequest: metrics.observe,

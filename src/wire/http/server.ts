@@ -22,6 +22,8 @@ export interface HttpServerOptions {
   jsonServices: JsonService[];
   /** The S3 REST API: every request that is neither JSON (X-Amz-Target) nor STS. */
   s3?: (req: http.IncomingMessage, res: http.ServerResponse, base: Omit<CallContext, 'principal' | 'region'>) => Promise<S3Outcome>;
+  /** True for an S3 request that names its bucket in the Host header: its path is an object key, never one of our own paths. */
+  virtualHosted?: (req: http.IncomingMessage) => boolean;
   identities: IdentityRegistry;
   /** The audit digest signing key (PEM), served at GET /v1/audit/public-key. */
   auditPublicKey?: string;
@@ -112,7 +114,8 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningServ
     let principalArn: string | undefined;
     let reply: (JsonReply | XmlReply) & { cause?: unknown };
     let contentType = 'application/x-amz-json-1.1';
-    const path = (req.url ?? '/').split('?')[0];
+    // A virtual-hosted S3 request's path is an object key ("/healthz" included): it skips our own paths.
+    const path = options.virtualHosted?.(req) ? undefined : (req.url ?? '/').split('?')[0];
 
     if (req.method === 'GET' && path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
@@ -128,7 +131,7 @@ export function startHttpServer(options: HttpServerOptions): Promise<RunningServ
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text);
       return;
     }
-    if ((path === '/v1' || path.startsWith('/v1/')) && options.control) {
+    if (path !== undefined && (path === '/v1' || path.startsWith('/v1/')) && options.control) {
       const outcome = await options.control(req, res, requestId);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       options.onRequest?.({ api: 'control', operation: outcome.operation, status: outcome.status, seconds: ms / 1000 });

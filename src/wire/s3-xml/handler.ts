@@ -6,7 +6,7 @@ import { sendsDirectly } from '../../objects/read.js';
 import { AuthError, authenticate, type Authenticated, type RawRequest } from '../http/sigv4.js';
 import { S3_ERRORS } from './errors.js';
 import { S3_OPERATIONS, operationOf, type S3Call, type S3Reply } from './operations.js';
-import { parseTarget, refuseCustomerKeys } from './request.js';
+import { bucketOfHost, parseTarget, refuseCustomerKeys } from './request.js';
 import { errorDocument } from './xml.js';
 import { decodedBody } from './body.js';
 import { presignedAuth } from './presigned-auth.js';
@@ -43,6 +43,8 @@ export interface S3HandlerOptions {
   identities: IdentityRegistry;
   /** Largest XML request body (DeleteObjects, CompleteMultipartUpload, configurations). */
   maxXmlBytes: number;
+  /** Domains under which `<bucket>.<domain>` names a bucket (virtual-hosted-style); path-style always works. */
+  virtualHostDomains: readonly string[];
 }
 
 export interface S3Outcome {
@@ -135,7 +137,7 @@ export function createS3Handler(options: S3HandlerOptions) {
     let operation = 'unknown';
     let principal: string | undefined;
     try {
-      const target = parseTarget(req.url ?? '/');
+      const target = parseTarget(req.url ?? '/', bucketOfHost(req.headers.host, options.virtualHostDomains));
       operation = operationOf(method, target);
       const raw: RawRequest = { method, url: req.url ?? '/', headers: req.headers, body: Buffer.alloc(0) };
       let auth: Authenticated;

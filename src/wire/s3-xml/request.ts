@@ -12,7 +12,22 @@ export interface Target {
   query: URLSearchParams;
 }
 
-export function parseTarget(url: string): Target {
+/**
+ * The bucket a virtual-hosted-style request names in its Host header (`<bucket>.<domain>[:port]`,
+ * for one of `domains`), or undefined for a path-style request.
+ */
+export function bucketOfHost(host: string | undefined, domains: readonly string[]): string | undefined {
+  if (!host) return undefined;
+  const name = host.replace(/:\d+$/, '').toLowerCase();
+  for (const domain of domains) {
+    const suffix = `.${domain.toLowerCase()}`;
+    if (name.length > suffix.length && name.endsWith(suffix)) return name.slice(0, -suffix.length);
+  }
+  return undefined;
+}
+
+/** Bucket, key and query of a request: from the path (path-style) or, given `hostBucket`, the Host header (virtual-hosted-style). */
+export function parseTarget(url: string, hostBucket?: string): Target {
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
   const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
@@ -24,6 +39,10 @@ export function parseTarget(url: string): Target {
       throw objectError('invalid-request', 'The request path is not valid percent-encoding.');
     }
   };
+  if (hostBucket !== undefined) {
+    const key = path.replace(/^\//, '');
+    return { bucket: hostBucket, ...(key !== '' ? { key: decode(key) } : {}), query };
+  }
   if (path === '/' || path === '') return { query };
   if (slash < 0) return { bucket: decode(path.slice(1)), query };
   const key = path.slice(slash + 1);
