@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { open, readdir, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, readdir, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { BlobStore, BlobWriter } from '../object-types.js';
 
 const ID = /^[0-9a-f]{32}$/;
@@ -32,6 +32,8 @@ async function writeAll(handle: FileHandle, buffers: readonly Buffer[], position
 export function createFsBlobStore(root: string): BlobStore {
   const tmp = join(root, 'tmp');
   mkdirSync(tmp, { recursive: true, mode: 0o700 });
+  // The <ab>/<cd> directories made so far (never removed): each is made once, not at every commit.
+  const made = new Set<string>();
   const dirOf = (id: string) => join(root, id.slice(0, 2), id.slice(2, 4));
   const pathOf = (id: string) => {
     if (!ID.test(id)) throw new Error(`blob-store: bad blob id ${id}`);
@@ -85,7 +87,15 @@ export function createFsBlobStore(root: string): BlobStore {
         await handle.sync();
         await close();
         const dir = dirOf(blobId);
-        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        if (!made.has(dir)) {
+          // A directory made here must itself survive a crash: sync the parents that gained an entry.
+          const first = await mkdir(dir, { recursive: true, mode: 0o700 });
+          if (first !== undefined) {
+            await fsyncPath(dirname(dir));
+            if (first !== dir) await fsyncPath(root);
+          }
+          made.add(dir);
+        }
         await rename(temp, join(dir, blobId));
         await fsyncPath(dir);
         return { blobId, size };
