@@ -32,13 +32,35 @@ async function writeAll(handle: FileHandle, buffers: readonly Buffer[], position
 export function createFsBlobStore(root: string): BlobStore {
   const tmp = join(root, 'tmp');
   mkdirSync(tmp, { recursive: true, mode: 0o700 });
-  // The <ab>/<cd> directories made so far (never removed): each is made once, not at every commit.
-  const made = new Set<string>();
   const dirOf = (id: string) => join(root, id.slice(0, 2), id.slice(2, 4));
   const pathOf = (id: string) => {
     if (!ID.test(id)) throw new Error(`blob-store: bad blob id ${id}`);
     return join(dirOf(id), id);
   };
+  // The <ab> and <ab>/<cd> directories made (or being made) so far, never removed: each is made once,
+  // and a commit into one waits until it, and its entry in its parent, are durable.
+  const dirs = new Map<string, Promise<void>>();
+  const ensureDir = (dir: string): Promise<void> => {
+    let ready = dirs.get(dir);
+    if (!ready) {
+      const parent = dirname(dir);
+      ready = (parent === root ? Promise.resolve() : ensureDir(parent)).then(() => makeDir(dir));
+      dirs.set(dir, ready);
+      ready.catch(() => dirs.delete(dir));
+    }
+    return ready;
+  };
+
+  /** Makes one directory (if it is not there yet) and syncs its parent, which gained the entry. */
+  async function makeDir(dir: string): Promise<void> {
+    try {
+      await mkdir(dir, { mode: 0o700 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return;
+      throw e;
+    }
+    await fsyncPath(dirname(dir));
+  }
 
   async function fsyncPath(path: string): Promise<void> {
     const handle = await open(path, 'r');
@@ -84,18 +106,10 @@ export function createFsBlobStore(root: string): BlobStore {
       async commit() {
         await syncing;
         if (syncError !== undefined) throw syncError;
-        await handle.sync();
-        await close();
         const dir = dirOf(blobId);
-        if (!made.has(dir)) {
-          // A directory made here must itself survive a crash: sync the parents that gained an entry.
-          const first = await mkdir(dir, { recursive: true, mode: 0o700 });
-          if (first !== undefined) {
-            await fsyncPath(dirname(dir));
-            if (first !== dir) await fsyncPath(root);
-          }
-          made.add(dir);
-        }
+        // The file's fsync and the making of its directory (with theirs) are independent: at once.
+        await Promise.all([handle.sync(), ensureDir(dir)]);
+        await close();
         await rename(temp, join(dir, blobId));
         await fsyncPath(dir);
         return { blobId, size };
