@@ -3,6 +3,7 @@ import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ciphertextLength, sealer, type StreamParams } from '../formats/object-stream.js';
 import type { BlobWriter } from '../store/object-types.js';
+import { blockFiller } from '../util/block-filler.js';
 import { createChecksum, type ChecksumAlgorithm } from './checksums.js';
 import type { ObjectContext } from './context.js';
 import { objectError } from './errors.js';
@@ -80,23 +81,14 @@ const WRITES_IN_FLIGHT = 3;
 function encryptingSink(writer: BlobWriter, params: StreamParams, check: ReturnType<typeof bodyChecker>, blockBytes: number, done: (r: { size: number; checksum?: string }) => void): Writable {
   const free: Buffer[] = [];
   const full: { block: Buffer; length: number }[] = [];
-  let block: Buffer = Buffer.allocUnsafeSlow(blockBytes);
-  let used = 0;
   const writing = new Set<Promise<void>>();
   let failed: unknown;
 
-  const seal = sealer(params, (bytes) => {
-    for (let from = 0; from < bytes.length; ) {
-      const n = bytes.copy(block, used, from);
-      used += n;
-      from += n;
-      if (used === block.length) {
-        full.push({ block, length: used });
-        block = free.pop() ?? Buffer.allocUnsafeSlow(blockBytes);
-        used = 0;
-      }
-    }
-  });
+  const blocks = blockFiller(
+    () => free.pop() ?? Buffer.allocUnsafeSlow(blockBytes),
+    (block, length) => full.push({ block, length }),
+  );
+  const seal = sealer(params, blocks.write);
 
   // Starts writing the full blocks in order, WRITES_IN_FLIGHT at a time (the file's page cache
   // takes them in parallel); resolves once there is room for one more.
@@ -133,7 +125,7 @@ function encryptingSink(writer: BlobWriter, params: StreamParams, check: ReturnT
       (async () => {
         seal.end();
         const result = check.finish();
-        if (used > 0) full.push({ block, length: used });
+        blocks.flush();
         await writeFull();
         await Promise.all(writing);
         if (failed !== undefined) throw failed;

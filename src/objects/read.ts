@@ -3,6 +3,7 @@ import { Readable, type Writable } from 'node:stream';
 import { HEADER_LENGTH, ObjectStreamError, ciphertextLength, importKey, segmentOpener, type SegmentOpener } from '../formats/object-stream.js';
 import type { BlobReader, BlobStore, ObjectPart, ObjectRecord } from '../store/object-types.js';
 import type { ObjectContext } from './context.js';
+import { blockFiller } from '../util/block-filler.js';
 import { needs } from '../util/needs.js';
 import { streamContext } from './object-keys.js';
 
@@ -209,9 +210,6 @@ export class ObjectReader extends Readable {
     const free: Buffer[] = [];
     let allocated = 0;
     let inSocket = 0;
-    const take = () => free.pop() ?? (allocated++, Buffer.allocUnsafeSlow(blockBytes));
-    let block = take();
-    let used = 0;
     let failed: Error | undefined;
     let waiting: (() => void) | undefined;
     const wake = () => {
@@ -220,19 +218,19 @@ export class ObjectReader extends Readable {
       w?.();
     };
     out.on('close', wake);
-    // Hands the filled part of the current block to `out`; the block comes back once written.
-    const flush = () => {
-      const sent = block;
-      inSocket++;
-      out.write(sent.subarray(0, used), (e) => {
-        if (e) failed ??= e;
-        inSocket--;
-        free.push(sent);
-        wake();
-      });
-      block = take();
-      used = 0;
-    };
+    // Each filled block goes to `out`, and comes back to be filled again once written.
+    const blocks = blockFiller(
+      () => free.pop() ?? (allocated++, Buffer.allocUnsafeSlow(blockBytes)),
+      (block, length) => {
+        inSocket++;
+        out.write(block.subarray(0, length), (e) => {
+          if (e) failed ??= e;
+          inSocket--;
+          free.push(block);
+          wake();
+        });
+      },
+    );
     const gone = () => failed !== undefined || out.destroyed || this.destroyed;
     // Room: a block to fill next without allocating more than SEND_BLOCKS, and a socket not asking to drain.
     const hasRoom = () => (free.length > 0 || allocated < SEND_BLOCKS) && !out.writableNeedDrain;
@@ -241,12 +239,7 @@ export class ObjectReader extends Readable {
     };
     const sink: PlaintextSink = {
       put(bytes) {
-        for (let from = 0; from < bytes.length; ) {
-          const n = bytes.copy(block, used, from);
-          used += n;
-          from += n;
-          if (used === block.length) flush();
-        }
+        blocks.write(bytes);
         return hasRoom();
       },
       room: () => until(hasRoom),
@@ -254,7 +247,7 @@ export class ObjectReader extends Readable {
     };
     try {
       const finished = await decryptInto(this.blobs, this.object, this.key, this.slices, sink);
-      if (finished && used > 0) flush();
+      if (finished) blocks.flush();
       // A failed write or a closed connection means the client went away: nothing is left to do.
       await until(() => inSocket === 0);
     } finally {
