@@ -111,7 +111,14 @@ async function decryptPart(blob: BlobReader, object: ObjectRecord, key: KeyObjec
     return { firstSegment, lastSegment, buffer };
   };
 
-  let next: Promise<Block> | undefined = readBlock(first, buffers[0]!);
+  // A block read ahead may fail while this one waits for the consumer: its failure is taken up when
+  // it is awaited, and must not count as unhandled meanwhile (Node would end the process).
+  const readAhead = (firstSegment: number, buffer: Buffer): Promise<Block> => {
+    const read = readBlock(firstSegment, buffer);
+    read.catch(() => undefined);
+    return read;
+  };
+  let next: Promise<Block> | undefined = readAhead(first, buffers[0]!);
   let turn = 0;
   try {
     while (next) {
@@ -119,7 +126,7 @@ async function decryptPart(blob: BlobReader, object: ObjectRecord, key: KeyObjec
       if (sink.gone()) return false;
       const following: number = current.lastSegment + 1;
       turn ^= 1;
-      next = following <= last ? readBlock(following, buffers[turn]!) : undefined;
+      next = following <= last ? readAhead(following, buffers[turn]!) : undefined;
       if (!openBlock(opener, current, from, to, sink)) await sink.room();
       if (sink.gone()) return false;
     }

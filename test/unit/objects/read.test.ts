@@ -125,6 +125,39 @@ describe('objects/read', () => {
     await assert.rejects(viaSendTo(longer.object), isCode('object-stream-trailing-data'));
   });
 
+  it('fails cleanly when a block read ahead fails while the consumer is slow (no unhandled rejection)', async () => {
+    const { object } = await storeObject('cut-ahead', [40 * S]);
+    const blob = blobPath(object.parts[0]!.blobId);
+    truncateSync(blob, statSync(blob).size - 100); // the third block of 16 segments comes up short
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const reader = readObject(ctx, object, dataKey);
+      const failed = new Promise<unknown>((resolve) => reader.on('error', resolve));
+      // Slow: paused inside the second block, so the third (short) one is read ahead meanwhile.
+      let chunks = 0;
+      const paused = new Promise<void>((resolve) =>
+        reader.on('data', () => {
+          if (++chunks === 20) {
+            reader.pause();
+            resolve();
+          }
+        }),
+      );
+      await paused;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      reader.resume();
+      assert.ok(isCode('object-stream-truncated')(await failed));
+      const { out } = collector();
+      await assert.rejects(readObject(ctx, object, dataKey).sendTo(out), isCode('object-stream-truncated'));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('stops and closes its blob when the consumer goes away', async () => {
     const { object } = await storeObject('abandoned', [64 * S]);
     const out = new Writable({
