@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --no-memory-reducer
+#!/usr/bin/env node
 import { main } from '../dist/src/cli/main.js';
 
 await main(process.argv);

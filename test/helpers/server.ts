@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { SERVER_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -45,7 +44,7 @@ export async function startServerProcess(options: ServerOptions = {}): Promise<S
   };
   const configFile = join(dataDir, 'test-config.yaml');
   writeFileSync(configFile, stringify(config));
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, BIN, 'serve', '--config', configFile], {
+  const child = spawn(process.execPath, [BIN, 'serve', '--config', configFile], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import { SERVER_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { KMS_JSON_ERRORS } from '../../src/wire/kms-json/errors.js';
 import { KMS_OPERATIONS } from '../../src/wire/kms-json/operations.js';
 import { S3_ERRORS } from '../../src/wire/s3-xml/errors.js';
@@ -65,16 +64,5 @@ describe('import boundaries', () => {
   it('the boundary rules catch a forbidden import (the check itself works)', () => {
     assert.ok(forbidden.some((r) => r.test("import x from '../../wire/http/server.js';")));
     assert.ok(forbidden.some((r) => r.test("import Database from 'better-sqlite3';")));
-  });
-});
-
-// The server's V8 flags (src/cli/node-flags.ts) are written out in two places that cannot import them.
-describe('server node flags', () => {
-  it('bin/opencmk.js and npm start pass the same flags as the tests and benchmarks', () => {
-    const flags = SERVER_NODE_FLAGS.join(' ');
-    const shebang = readFileSync(join(ROOT, 'bin/opencmk.js'), 'utf8').split('\n')[0];
-    assert.equal(shebang, `#!/usr/bin/env -S node ${flags}`);
-    const start = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start as string;
-    assert.ok(start.includes(`node ${flags} bin/opencmk.js serve`), start);
   });
 });
