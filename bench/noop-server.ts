@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { serveNoop } from './lib/serve-noop.js';
 
 // The runtime's ceiling for the KMS suite: the same node:http server set-up as ours (keep-alive,
 // 65 s idle timeout), reading the whole body, then a fixed small JSON answer. Run as its own
@@ -17,12 +17,4 @@ const server = http.createServer((req, res) => {
     res.end(ANSWER);
   });
 });
-server.keepAliveTimeout = 65_000;
-server.listen(0, '127.0.0.1', () => {
-  const { port } = server.address() as AddressInfo;
-  process.stdout.write(`listening on http://127.0.0.1:${port}\n`);
-});
-process.on('SIGTERM', () => {
-  server.close(() => process.exit(0));
-  server.closeIdleConnections();
-});
+serveNoop(server);

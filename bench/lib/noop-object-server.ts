@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { serveNoop } from './serve-noop.js';
 
 // The runtime's ceiling for the object suite: the same node:http set-up as ours, with no
 // authentication, cipher or disk. A PUT's body is read and dropped, and its length remembered by
@@ -45,12 +45,4 @@ const server = http.createServer((req, res) => {
   };
   pump();
 });
-server.keepAliveTimeout = 65_000;
-server.listen(0, '127.0.0.1', () => {
-  const { port } = server.address() as AddressInfo;
-  process.stdout.write(`listening on http://127.0.0.1:${port}\n`);
-});
-process.on('SIGTERM', () => {
-  server.close(() => process.exit(0));
-  server.closeIdleConnections();
-});
+serveNoop(server);
