@@ -13,6 +13,7 @@ import { localDirTarget } from '../src/audit/local-dir-target.js';
 import { buildRecords, type ApiCall } from '../src/audit/record.js';
 import { loadSigningKey } from '../src/audit/signing-key.js';
 import { validateTrail } from '../src/audit/validate.js';
+import { SERVER_NODE_FLAGS } from '../src/cli/node-flags.js';
 import { keyFileRootOfTrust } from '../src/store/root-of-trust/key-file.js';
 import { createSqliteAuditStore } from '../src/store/sqlite/audit.js';
 import { kmsCall } from './lib/kms-client.js';
@@ -44,7 +45,7 @@ function startServer(audit: boolean): Promise<Target> {
   };
   const file = join(dataDir, 'bench-config.yaml');
   writeFileSync(file, stringify(config));
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, BIN, 'serve', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d));
   child.stderr.on('data', (d: Buffer) => (output += d));

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
+import { SERVER_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import type { Credentials } from './sign.js';
 
 /** A server process under test. */
@@ -86,7 +87,7 @@ export function startOpencmk(nodeArgs: string[] = [], extraConfig: Record<string
   };
   const file = join(dataDir, 'bench-config.yaml');
   writeFileSync(file, stringify(config));
-  return startProcess(process.execPath, [...nodeArgs, BIN, 'serve', '--config', file], /listening on (https?:\/\/\S+)/, () =>
+  return startProcess(process.execPath, [...SERVER_NODE_FLAGS, ...nodeArgs, BIN, 'serve', '--config', file], /listening on (https?:\/\/\S+)/, () =>
     rmSync(dataDir, { recursive: true, force: true }),
   );
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { startServer } from '../server.js';
+import { missingNodeFlags } from './node-flags.js';
 import { configFromFlags, withServerFlags, type ServerFlags } from './options.js';
 
 export function registerServe(program: Command): void {
@@ -10,6 +11,10 @@ export function registerServe(program: Command): void {
       `opencmk: listening on ${server.url} (region ${config.region}, data in ${config.dataDir})\n` +
         `  try: aws --endpoint-url ${server.url} kms list-keys\n`,
     );
+    const missing = missingNodeFlags();
+    if (missing.length > 0) {
+      process.stderr.write(`opencmk: warning: node was started without ${missing.join(' ')}; large GETs and PUTs may run at half speed (start with bin/opencmk.js or npm start, or pass it to node)\n`);
+    }
     let closing = false;
     const shutdown = (signal: string) => {
       if (closing) return;

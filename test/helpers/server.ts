@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
+import { SERVER_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { accountsConfig } from './accounts.js';
 
 const BIN = resolve(import.meta.dirname, '../../../bin/opencmk.js');
@@ -29,6 +30,8 @@ export interface ServerOptions {
   policies?: Record<string, unknown[]>;
   /** Start with no accounts in the config (bootstrap path). */
   bootstrap?: boolean;
+  /** node's own flags, before the script (default: the server's, src/cli/node-flags.ts). */
+  nodeFlags?: readonly string[];
 }
 
 /** Starts `opencmk serve` as a real child process on a free port with a temp data directory. */
@@ -44,7 +47,7 @@ export async function startServerProcess(options: ServerOptions = {}): Promise<S
   };
   const configFile = join(dataDir, 'test-config.yaml');
   writeFileSync(configFile, stringify(config));
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', configFile], {
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? SERVER_NODE_FLAGS), BIN, 'serve', '--config', configFile], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -37,6 +37,23 @@ describe('server configuration', () => {
     assert.match(res2.stderr, /colour/);
   });
 
+  it('warns when node was started without the server flags, and runs from its #! line', async () => {
+    const bare = await startServerProcess({ nodeFlags: [] });
+    const flagged = await startServerProcess();
+    try {
+      assert.match(bare.output(), /warning: node was started without --initial-old-space-size=64/);
+      assert.doesNotMatch(flagged.output(), /warning/);
+    } finally {
+      await Promise.all([bare.stop(), flagged.stop()]);
+    }
+    // The #! line gives node the flags (env -S), so the script runs as a program of its own.
+    const direct = await new Promise<{ code: number; stdout: string }>((done) =>
+      execFile(BIN, ['--help'], (error, stdout) => done({ code: error ? 1 : 0, stdout })),
+    );
+    assert.equal(direct.code, 0);
+    assert.match(direct.stdout, /^Usage: opencmk /);
+  });
+
   it('refuses plain HTTP on a non-loopback address unless allowPlainHttp is set', async () => {
     const res = await run(['serve', '--data-dir', join(scratch, 'plain'), '--host', '0.0.0.0', '--port', '0']);
     assert.equal(res.code, 1);
