@@ -6,15 +6,15 @@ import { configFromFlags, withServerFlags, type ServerFlags } from './options.js
 export function registerServe(program: Command): void {
   withServerFlags(program.command('serve').description('run the key service (KMS API) on one port')).action(async (flags: ServerFlags) => {
     const config = configFromFlags(flags);
+    const missing = missingNodeFlags();
+    if (missing.length > 0) {
+      process.stderr.write(`opencmk: warning: node was started without ${missing.join(' ')}; large GETs and PUTs may run at half speed (start with bin/opencmk.js or npm start, or pass it to node)\n`);
+    }
     const server = await startServer(config);
     process.stdout.write(
       `opencmk: listening on ${server.url} (region ${config.region}, data in ${config.dataDir})\n` +
         `  try: aws --endpoint-url ${server.url} kms list-keys\n`,
     );
-    const missing = missingNodeFlags();
-    if (missing.length > 0) {
-      process.stderr.write(`opencmk: warning: node was started without ${missing.join(' ')}; large GETs and PUTs may run at half speed (start with bin/opencmk.js or npm start, or pass it to node)\n`);
-    }
     let closing = false;
     const shutdown = (signal: string) => {
       if (closing) return;
