@@ -444,12 +444,7 @@ interface SmallRow {
   kmsCalls?: { warmup: number; measured: number };
 }
 
-/**
- * Closed-loop 4 KiB PUTs: a warm-up run, then the measured run, each PUT a new key. With `count`,
- * the KMS calls are counted before, between and after (the two runs are separate so that the
- * cold start's calls and the steady state's are told apart).
- */
-/** A closed loop of 4 KiB PUTs into `bucket` for `seconds`, each to a new key; `issued` counts the keys used. */
+/** Closed loops of 4 KiB PUTs into `bucket` (`load(seconds)`), each to a new key; `issued` counts the keys used. */
 function smallPutLoad(server: Target, client: S3BenchClient, bucket: string) {
   const body = randomBytes((SMALL_BYTES * 3) / 4).toString('base64');
   const payloadHash = sha256Hex(body);
@@ -484,17 +479,21 @@ async function settleSmallPuts(server: Target, client: S3BenchClient): Promise<v
   await smallPutLoad(server, client, bucket).load(SMALL_SETTLE_SECONDS);
 }
 
+/**
+ * Closed-loop 4 KiB PUTs: a warm-up run, then the measured run, each PUT a new key. With `count`,
+ * the KMS calls are counted before, between and after (the two runs are separate so that the
+ * cold start's calls and the steady state's are told apart).
+ */
 async function smallPuts(target: TargetName, server: Target, client: S3BenchClient, bucket: string, bucketKeys: boolean | undefined, count?: () => Promise<number>): Promise<SmallRow> {
   const run = smallPutLoad(server, client, bucket);
-  const load = run.load;
   await quiet();
   const c0 = await count?.();
-  await load(WARMUP_SECONDS);
+  await run.load(WARMUP_SECONDS);
   // Each loop's last `next()` finds the window closed and sends nothing.
   const warmupPuts = run.issued - SMALL_CONCURRENCY;
   const c1 = await count?.();
   run.issued = warmupPuts;
-  const result = await load(SECONDS);
+  const result = await run.load(SECONDS);
   const puts = run.issued - SMALL_CONCURRENCY - warmupPuts;
   const c2 = await count?.();
   const row: SmallRow = { target, bucketKeys, result, warmupPuts, puts };
