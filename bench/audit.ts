@@ -2,24 +2,22 @@
 // `audit validate` checks a trail of 1,000,000 records. Run alone: `node dist/bench/audit.js`.
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { stringify } from 'yaml';
 import { createDelivery } from '../src/audit/delivery.js';
 import { localDirTarget } from '../src/audit/local-dir-target.js';
 import { buildRecords, type ApiCall } from '../src/audit/record.js';
 import { loadSigningKey } from '../src/audit/signing-key.js';
 import { validateTrail } from '../src/audit/validate.js';
-import { SERVER_NODE_FLAGS } from '../src/cli/node-flags.js';
 import { keyFileRootOfTrust } from '../src/store/root-of-trust/key-file.js';
 import { createSqliteAuditStore } from '../src/store/sqlite/audit.js';
 import { kmsCall } from './lib/kms-client.js';
 import { runLoad, type LoadResult } from './lib/load.js';
 import { machine, ms, percent, perSecond, progress, toMarkdown, type Table } from './lib/report.js';
-import { BENCH_ACCOUNT, BENCH_CREDENTIALS, BENCH_PRINCIPAL, type Target } from './lib/servers.js';
+import { BENCH_CREDENTIALS, startOpencmk, type Target } from './lib/servers.js';
 import { kmsSigner } from './lib/sign.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -34,40 +32,7 @@ const MIN_VALIDATE_RPS = 100_000;
 const BIN = resolve(import.meta.dirname, '../../bin/opencmk.js');
 
 /** `opencmk serve` with auditing on or off (`audit.enabled`, bench and tests only), on a fresh data dir. */
-function startServer(audit: boolean): Promise<Target> {
-  const dataDir = mkdtempSync(join(tmpdir(), `opencmk-bench-audit-${audit ? 'on' : 'off'}-`));
-  const config = {
-    server: { host: '127.0.0.1', port: 0 },
-    dataDir,
-    logging: { level: 'warn' },
-    accounts: [{ id: BENCH_ACCOUNT, principals: [{ arn: BENCH_PRINCIPAL, accessKeys: [BENCH_CREDENTIALS] }] }],
-    audit: { enabled: audit },
-  };
-  const file = join(dataDir, 'bench-config.yaml');
-  writeFileSync(file, stringify(config));
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, BIN, 'serve', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d));
-  child.stderr.on('data', (d: Buffer) => (output += d));
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  return new Promise((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`bench/audit: server did not start:\n${output}`)), 30_000);
-    child.stdout.on('data', () => {
-      const m = /listening on (http:\/\/\S+)/.exec(output);
-      if (!m) return;
-      clearTimeout(timer);
-      done({
-        url: m[1]!,
-        pid: child.pid!,
-        async stop() {
-          child.kill('SIGTERM');
-          await exited;
-          rmSync(dataDir, { recursive: true, force: true });
-        },
-      });
-    });
-  });
-}
+const startServer = (audit: boolean): Promise<Target> => startOpencmk([], { audit: { enabled: audit } });
 
 interface CostCell {
   concurrency: number;
